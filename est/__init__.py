@@ -1,0 +1,1 @@
+"""EST lägesbild domain: models, services, queries and the embedded database."""

@@ -1,0 +1,90 @@
+"""Settings read from the environment (or a mapping in tests)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated runtime settings of the service."""
+
+    database_url: str | None
+    secret_key: str | None
+    projected_crs: int = 3006
+    timezone: str = "Europe/Stockholm"
+    env: str = "development"
+    var_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var")
+    embedded_port: int = 54329
+    municipality: str = "1861"
+    redis_url: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        """Return True when running with production safety checks."""
+        return self.env == "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the configured time zone."""
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables and fail with a clear message on bad values."""
+    env = os.environ if env is None else env
+    mode = env.get("EST_ENV", "development").strip().lower()
+    if mode not in {"development", "production", "testing"}:
+        raise ConfigError(f"EST_ENV must be development, production or testing, not {mode!r}")
+    secret = env.get("SECRET_KEY") or None
+    if mode == "production" and not secret:
+        raise ConfigError(
+            "SECRET_KEY is not set. In production the service refuses to start without it: "
+            "set SECRET_KEY to a long random value, e.g. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    url = env.get("DATABASE_URL") or None
+    if url is not None and not url.startswith("postgresql"):
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL such as "
+            "postgresql+psycopg://user:password@host:5432/est"
+        )
+    if url is not None and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    crs_text = env.get("EST_PROJECTED_CRS", "3006").upper().removeprefix("EPSG:")
+    try:
+        crs = int(crs_text)
+    except ValueError:
+        raise ConfigError(
+            f"EST_PROJECTED_CRS must be an EPSG code such as 3006, not {crs_text!r}"
+        ) from None
+    tz = env.get("EST_TIMEZONE", "Europe/Stockholm")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"EST_TIMEZONE {tz!r} is not a known IANA time zone") from None
+    port_text = env.get("EST_EMBEDDED_PORT", "54329")
+    if not port_text.isdigit() or not 1024 < int(port_text) < 65536:
+        raise ConfigError(f"EST_EMBEDDED_PORT must be a port number above 1024, not {port_text!r}")
+    var_dir = Path(env.get("EST_VAR_DIR") or PROJECT_ROOT / "var").resolve()
+    return Settings(
+        database_url=url,
+        secret_key=secret,
+        projected_crs=crs,
+        timezone=tz,
+        env=mode,
+        var_dir=var_dir,
+        embedded_port=int(port_text),
+        municipality=env.get("EST_MUNICIPALITY", "1861"),
+        redis_url=env.get("REDIS_URL") or None,
+    )

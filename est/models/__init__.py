@@ -1,0 +1,29 @@
+"""SQLAlchemy 2 + GeoAlchemy2 models; importing this package registers every table."""
+
+from est.models.base import Base
+from est.models.core import (
+    REPORT_KINDS,
+    REPORT_SOURCES,
+    REPORT_STATUSES,
+    ROLES,
+    Area,
+    Category,
+    Organisation,
+    Report,
+    User,
+    report_reason,
+)
+
+__all__ = [
+    "REPORT_KINDS",
+    "REPORT_SOURCES",
+    "REPORT_STATUSES",
+    "ROLES",
+    "Area",
+    "Base",
+    "Category",
+    "Organisation",
+    "Report",
+    "User",
+    "report_reason",
+]

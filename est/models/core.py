@@ -1,0 +1,164 @@
+"""Core tables: areas, organisations, users, categories and reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from est.models.base import Base
+
+ROLES = ("admin", "coordinator", "reporter", "viewer")
+ORGANISATION_KINDS = (
+    "kommun", "polis", "bostadsbolag", "skola", "socialtjanst", "vaktare", "fritid", "annan",
+)
+REPORT_KINDS = ("incident", "otrygghet")
+REPORT_SOURCES = ("public", "organisation", "import", "api")
+REPORT_STATUSES = ("pending", "published", "rejected", "new", "reviewed", "closed")
+TIME_PRECISIONS = ("exact", "window", "recurring", "unknown")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Area(Base):
+    """A municipality or a district inside it (WGS84 multipolygon)."""
+
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("kind", "code", name="uq_area_kind_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), default="municipality")
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    geom: Mapped[WKBElement] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Organisation(Base):
+    """A party in the EST group: the municipality, the police, a housing company, a school …"""
+
+    __tablename__ = "organisation"
+    __table_args__ = (CheckConstraint(_in("kind", ORGANISATION_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+
+
+class User(Base):
+    """A staff account with one role, belonging to one organisation."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class Category(Base):
+    """An incident category or an otrygghet reason, with Swedish and English labels."""
+
+    __tablename__ = "category"
+    __table_args__ = (CheckConstraint(_in("kind", REPORT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    label_sv: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    sort_order: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+
+
+report_reason = Table(
+    "report_reason",
+    Base.metadata,
+    Column("report_id", UUID(as_uuid=True), ForeignKey("report.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("category_id", Integer, ForeignKey("category.id", ondelete="RESTRICT"),
+           primary_key=True),
+)
+
+
+class Report(Base):
+    """One reported incident or otrygghet place (WGS84 point)."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REPORT_KINDS), name="kind"),
+        CheckConstraint(_in("source", REPORT_SOURCES), name="source"),
+        CheckConstraint(_in("status", REPORT_STATUSES), name="status"),
+        CheckConstraint(_in("time_precision", TIME_PRECISIONS), name="time_precision"),
+        CheckConstraint("occurred_until IS NULL OR occurred_until >= occurred_at",
+                        name="time_window"),
+        Index("ix_report_occurred_at", "occurred_at"),
+        Index("ix_report_area_id_occurred_at", "area_id", "occurred_at"),
+        Index("ix_report_status", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
+                                          default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="RESTRICT"))
+    geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    time_precision: Mapped[str] = mapped_column(String(16), default="exact",
+                                                server_default="exact")
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                  server_default=func.now())
+    source: Mapped[str] = mapped_column(String(16))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    contact: Mapped[str | None] = mapped_column(String(254))
+    description: Mapped[str | None] = mapped_column(Text)
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    visibility: Mapped[str] = mapped_column(String(16), default="staff", server_default="staff")
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("report.id", ondelete="SET NULL")
+    )
+
+    category: Mapped[Category] = relationship()
+    reasons: Mapped[list[Category]] = relationship(secondary=report_reason)

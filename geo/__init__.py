@@ -1,0 +1,1 @@
+"""Pure spatial analysis: projection, validation, clustering. No Flask, no database."""
