@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,3 +43,14 @@ def check_database(engine: Engine) -> dict[str, str]:
         pg = conn.execute(text("SHOW server_version")).scalar_one()
         postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
     return {"postgresql": str(pg), "postgis": str(postgis)}
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """Run one use case in its own transaction on ``session`` (commit on success)."""
+    if session.in_transaction():
+        # Reads earlier in the request autobegan a transaction; close it so this use case
+        # commits or rolls back as a whole.
+        session.commit()
+    with session.begin():
+        yield session

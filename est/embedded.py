@@ -163,7 +163,11 @@ class EmbeddedCluster:
             "--locale=C.UTF-8", check=False,
         )
         if result.returncode != 0:
-            raise EmbeddedDatabaseError(f"initdb failed: {result.stderr.strip()}")
+            hint = ""
+            if os.geteuid() == 0:
+                hint = (f" (as root the cluster runs as user {_server_user()}, who must be able "
+                        f"to enter every parent directory of {self.var_dir})")
+            raise EmbeddedDatabaseError(f"initdb failed: {result.stderr.strip()}{hint}")
 
     def _remove_stale_pid(self, log) -> None:
         pid_file = self.data_dir / "postmaster.pid"

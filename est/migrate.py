@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from geoalchemy2 import alembic_helpers
 from sqlalchemy import Engine
 
 from est.config import PROJECT_ROOT
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Tell autogenerate which objects to compare (PostGIS-owned tables are skipped)."""
+    if type_ == "table" and reflected and compare_to is None:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def alembic_config(url: str | None = None) -> Config:

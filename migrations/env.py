@@ -6,6 +6,7 @@ from sqlalchemy import engine_from_config, pool
 
 from est.config import load_settings
 from est.db import resolve_database_url
+from est.migrate import include_object
 from est.models import Base
 
 config = context.config
@@ -15,13 +16,6 @@ target_metadata = Base.metadata
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     return url or resolve_database_url(load_settings())
-
-
-def _include_object(obj, name, type_, reflected, compare_to):
-    # PostGIS owns these tables (spatial_ref_sys, topology); never diff them.
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_online() -> None:
@@ -41,7 +35,7 @@ def _configure_and_run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_include_object,
+        include_object=include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         compare_type=True,

@@ -1,0 +1,52 @@
+"""Health endpoint and the home page map."""
+
+from datetime import UTC, datetime, timedelta
+
+
+def test_healthz_reports_database_versions(client):
+    res = client.get("/healthz")
+    assert res.status_code == 200
+    body = res.get_json()
+    assert body["status"] == "ok" and body["postgis"].startswith("3")
+
+
+def test_healthz_503_when_database_unreachable(tmp_path):
+    from web import create_app
+
+    app = create_app({
+        "SECRET_KEY": "x",
+        "DATABASE_URL": f"postgresql+psycopg://postgres@/none?host={tmp_path}&port=1",
+    })
+    res = app.test_client().get("/healthz")
+    app.extensions["est_db"].dispose()
+    assert res.status_code == 503 and res.get_json()["status"] == "error"
+
+
+def test_home_without_area_explains_what_to_do(client):
+    res = client.get("/")
+    assert res.status_code == 200
+    assert "est demo" in res.get_data(as_text=True)
+
+
+def test_home_map_shows_last_week_aggregated(client, make_area, make_report):
+    area = make_area()
+    now = datetime.now(UTC)
+    for _ in range(3):
+        make_report(area=area, occurred_at=now - timedelta(days=1))
+    make_report(area=area, occurred_at=now - timedelta(days=1), code="narkotika")
+    make_report(area=area, occurred_at=now - timedelta(days=20))  # too old
+    make_report(area=area, occurred_at=now - timedelta(days=1), status="pending",
+                source="public")  # not moderated: not shown
+    html = client.get("/").get_data(as_text=True)
+    assert "Hallsberg: senaste 7 dagarna" in html
+    assert "4 rapporter" in html
+    assert "L.map(" in html and "/static/vendor/leaflet/leaflet.js" in html
+    assert '"count": 4' in html  # one 100 m cell holding all four reports
+    assert "Klotter" in html and "Narkotika" in html
+    assert "15.1122" not in html  # no exact report coordinates on the public page
+    assert "code.jquery.com" not in html and "bootstrap" not in html
+
+
+def test_unknown_path_is_json_for_api_clients(client):
+    res = client.get("/nope", headers={"Accept": "application/json"})
+    assert res.status_code == 404 and res.get_json()["error"] == "not_found"

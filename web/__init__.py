@@ -1,0 +1,62 @@
+"""Flask entry points: the app factory, blueprints, templates, maps and the CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from est.config import load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the Flask app; ``config`` overrides environment variables (used by tests)."""
+    app = Flask(__name__)
+    overrides = dict(config or {})
+    env = {**os.environ, **{k: str(v) for k, v in overrides.items() if isinstance(v, str)}}
+    settings = load_settings(env)
+    app.config.update(
+        SECRET_KEY=settings.secret_key or os.urandom(32).hex(),
+        EST_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(overrides)
+    register_database(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_database(app: Flask) -> None:
+    """Attach the lazily created engine and a per-request session."""
+    from web import db
+
+    db.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per feature."""
+    from web.views import health, home
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the ``est`` command line to ``app.cli``."""
+    from web.cli import register_commands as _register
+
+    _register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors to 4xx responses (JSON for API clients, HTML otherwise)."""
+    from web import errors
+
+    errors.init_app(app)
