@@ -13,6 +13,7 @@ from est.models.core import (
     User,
     report_reason,
 )
+from est.models.hotspots import HOTSPOT_CLASSES, Hotspot, HotspotRun  # noqa: F401
 
 __all__ = [
     "REPORT_KINDS",
