@@ -7,7 +7,6 @@ Create Date: ${create_date}
 
 from collections.abc import Sequence
 
-import geoalchemy2  # noqa: F401  (used by rendered geometry columns)
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
