@@ -335,10 +335,7 @@ def backtest_week(
     n_test = test_x.size
     area = 0.0 if geom is None or geom.is_empty else float(geom.area)
     if area > 0 and n_test:
-        inside = shapely.contains_xy(geom, test_x, test_y) | shapely.intersects_xy(
-            geom.boundary, test_x, test_y
-        )
-        captured = float(inside.sum())
+        captured = float(_inside(geom, test_x, test_y).sum())
     else:
         captured = 0.0
     share = area / sg.area_m2
@@ -357,6 +354,12 @@ def backtest_week(
     }
 
 
+def _inside(geom: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Return which points (metres) lie inside or on the boundary of ``geom``."""
+    shapely.prepare(geom)
+    return shapely.intersects_xy(geom, x, y)
+
+
 def baseline_capture(
     sg: StudyGrid, train_x: np.ndarray, train_y: np.ndarray, test_counts: np.ndarray, n_cells: int
 ) -> float:
@@ -365,3 +368,236 @@ def baseline_capture(
         return 0.0
     train_counts = cell_counts(sg, train_x, train_y)
     return float(test_counts[top_cells(train_counts, n_cells)].sum())
+
+
+# --- Runners used by `est hotspots evaluate` and `est hotspots backtest` --------------------
+
+PLAIN_DBSCAN = {"eps_m": 50.0, "min_samples": 10}
+EVAL_METHODS = ("default", "dbscan", "hdbscan", "kde", "gistar", "plain-dbscan")
+
+
+def run_method(name: str, x: np.ndarray, y: np.ndarray, params: dict | None = None):
+    """Run a named method (``plain-dbscan`` = sklearn DBSCAN, eps 50 m, min_samples 10).
+
+    Parameters
+    ----------
+    name : str
+        ``default``, a method of :data:`geo.hotspots.METHODS` or ``plain-dbscan``.
+    x, y : numpy.ndarray
+        Coordinates in metres.
+    params : dict, optional
+        Method parameters.
+
+    Returns
+    -------
+    Clusters
+    """
+    from geo.hotspots.detect import METHODS, resolve_method
+
+    if name == "plain-dbscan":
+        return METHODS["dbscan"](x, y, dict(PLAIN_DBSCAN))
+    return METHODS[resolve_method(name)](x, y, params)
+
+
+def cluster_polygons(x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> list[shapely.Geometry]:
+    """Return one hot spot polygon (metres) per label ≥ 0, in label order."""
+    from geo.hotspots.polygons import hotspot_polygon
+
+    n = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
+    if n == 0:
+        return []
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n + 1))
+    return [hotspot_polygon(x[order[a:b]], y[order[a:b]])
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+@dataclass
+class EvalRow:
+    """Recall and precision of one method on one planted data set."""
+
+    scale: str
+    seed: int
+    n_points: int
+    method: str
+    recall: float
+    precision: float
+    found: int
+    planted: int
+    detected: int
+    seconds: float
+    error: str | None = None
+
+
+def evaluate(
+    scales: Sequence[str | int] = tuple(SCALES),
+    seeds: Sequence[int] = (0, 1, 2),
+    methods: Sequence[str] = EVAL_METHODS,
+    progress: Callable[[EvalRow], None] | None = None,
+) -> list[EvalRow]:
+    """Run every method on planted data at every scale and seed, without parameters.
+
+    Returns
+    -------
+    list of EvalRow
+        A method that refuses the input (e.g. HDBSCAN above its point limit) gets a row
+        with ``error`` set and NaN scores.
+    """
+    import time
+
+    rows = []
+    for scale in scales:
+        for seed in seeds:
+            data = planted(scale, seed)
+            for name in methods:
+                t0 = time.perf_counter()
+                try:
+                    cl = run_method(name, data.x, data.y)
+                    polys = cluster_polygons(data.x, data.y, cl.labels)
+                except (ValueError, MemoryError) as exc:
+                    row = EvalRow(data.name, seed, data.x.size, name, float("nan"),
+                                  float("nan"), 0, len(data.spots), 0,
+                                  time.perf_counter() - t0, str(exc))
+                else:
+                    r, p, found, det = recall_precision(polys, data.spots)
+                    row = EvalRow(data.name, seed, data.x.size, name, r, p, found,
+                                  len(data.spots), det, time.perf_counter() - t0)
+                rows.append(row)
+                if progress:
+                    progress(row)
+    return rows
+
+
+def summarise(rows: Sequence[EvalRow]) -> list[dict]:
+    """Pool rows per (scale, method): recall = found ÷ planted, precision pooled likewise."""
+    out: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        key = (r.scale, r.method)
+        s = out.setdefault(key, {"scale": r.scale, "method": r.method, "n_points": 0,
+                                 "found": 0, "planted": 0, "detected": 0, "correct": 0.0,
+                                 "seconds": 0.0, "runs": 0, "error": None})
+        s["runs"] += 1
+        s["n_points"] += r.n_points
+        s["seconds"] += r.seconds
+        if r.error:
+            s["error"] = r.error
+            continue
+        s["found"] += r.found
+        s["planted"] += r.planted
+        s["detected"] += r.detected
+        s["correct"] += 0.0 if np.isnan(r.precision) else r.precision * r.detected
+    for s in out.values():
+        s["n_points"] //= max(1, s["runs"])
+        s["seconds"] /= max(1, s["runs"])
+        s["recall"] = s["found"] / s["planted"] if s["planted"] else float("nan")
+        s["precision"] = s["correct"] / s["detected"] if s["detected"] else float("nan")
+    return list(out.values())
+
+
+def backtest(
+    x: np.ndarray,
+    y: np.ndarray,
+    t: np.ndarray,
+    methods: Sequence[str] = ("default",),
+    *,
+    train_weeks: int = 52,
+    test_weeks: int = 52,
+    cell_m: float = 150.0,
+    shares: Sequence[float] = (0.01, 0.05),
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """Replay the last ``test_weeks`` weeks: flag on the ``train_weeks`` before, score the week.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Coordinates in metres (projected CRS).
+    t : numpy.ndarray of datetime64
+        Report times (UTC).
+    methods : sequence of str
+        Methods to flag hot spots with (their polygons' union is the flagged area).
+    train_weeks, test_weeks : int
+        Training window and number of test weeks (the most recent whole weeks).
+    cell_m : float
+        Cell of the study grid and of the prior-counts baseline, metres.
+    shares : sequence of float
+        Area shares at which the prior-counts grid is also reported on its own.
+
+    Returns
+    -------
+    per_method : list of dict
+        ``method``, ``weeks``, ``area_share`` (mean), ``hit_rate`` (pooled captured ÷
+        pooled test reports), ``pai`` (hit rate ÷ mean area share), ``pei_star`` (pooled
+        captured ÷ pooled best possible with the same number of cells), ``base_hit_rate``
+        and ``base_pai`` (prior-counts grid at the same area share each week), ``seconds``.
+    baselines : list of dict
+        The prior-counts grid at each of ``shares``: ``share``, ``hit_rate``, ``pai``,
+        ``pei_star``.
+    """
+    import time
+
+    t = np.asarray(t, dtype="datetime64[s]")
+    sg = study_grid(x, y, cell_m)
+    week = np.timedelta64(WEEK_S, "s")
+    end = t.max() + np.timedelta64(1, "s")
+    test_starts = [end - (i + 1) * week for i in range(test_weeks)][::-1]
+    if test_starts[0] - train_weeks * week < t.min():
+        raise ValueError(
+            f"the data span {str(t.min())[:10]}..{str(t.max())[:10]} is too short for "
+            f"{train_weeks} training weeks and {test_weeks} test weeks"
+        )
+    weeks = []
+    for ws in test_starts:
+        train = (t >= ws - train_weeks * week) & (t < ws)
+        test = (t >= ws) & (t < ws + week)
+        weeks.append((np.flatnonzero(train), np.flatnonzero(test)))
+
+    per_method = []
+    for name in methods:
+        acc = {"captured": 0.0, "test": 0, "share": 0.0, "best": 0.0, "base": 0.0}
+        t0 = time.perf_counter()
+        for wi, (tr, te) in enumerate(weeks):
+            cl = run_method(name, x[tr], y[tr])
+            polys = cluster_polygons(x[tr], y[tr], cl.labels)
+            geom = shapely.union_all(polys) if polys else None
+            area = 0.0 if geom is None else float(geom.area)
+            captured = 0.0
+            if area > 0 and te.size:
+                captured = float(_inside(geom, x[te], y[te]).sum())
+            test_counts = cell_counts(sg, x[te], y[te])
+            n_cells = int(round(area / cell_m**2))
+            acc["captured"] += captured
+            acc["test"] += te.size
+            acc["share"] += area / sg.area_m2
+            acc["best"] += float(np.sort(test_counts)[::-1][:n_cells].sum()) if n_cells else 0.0
+            acc["base"] += baseline_capture(sg, x[tr], y[tr], test_counts, n_cells)
+            if progress:
+                progress(name, wi + 1, len(weeks))
+        nw = len(weeks)
+        share = acc["share"] / nw
+        hit = acc["captured"] / acc["test"] if acc["test"] else float("nan")
+        base_hit = acc["base"] / acc["test"] if acc["test"] else float("nan")
+        per_method.append({
+            "method": name, "weeks": nw, "area_share": share, "hit_rate": hit,
+            "pai": hit / share if share > 0 else float("nan"),
+            "pei_star": acc["captured"] / acc["best"] if acc["best"] else float("nan"),
+            "base_hit_rate": base_hit,
+            "base_pai": base_hit / share if share > 0 else float("nan"),
+            "seconds": (time.perf_counter() - t0) / nw,
+        })
+
+    baselines = []
+    for share in shares:
+        n_cells = max(1, int(round(share * sg.keys.size)))
+        cap = best = 0.0
+        total = 0
+        for tr, te in weeks:
+            test_counts = cell_counts(sg, x[te], y[te])
+            cap += baseline_capture(sg, x[tr], y[tr], test_counts, n_cells)
+            best += float(np.sort(test_counts)[::-1][:n_cells].sum())
+            total += te.size
+        real_share = n_cells / sg.keys.size
+        hit = cap / total if total else float("nan")
+        baselines.append({"share": real_share, "hit_rate": hit, "pai": hit / real_share,
+                          "pei_star": cap / best if best else float("nan")})
+    return per_method, baselines

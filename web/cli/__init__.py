@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -16,6 +18,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (db.group, areas.group, categories.group, demo.demo, serve.serve):
         app.cli.add_command(command)
+    app.cli.add_command(importlib.import_module("web.cli.hotspots").group)
 
 
 class _Cli(FlaskGroup):

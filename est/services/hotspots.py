@@ -1,0 +1,434 @@
+"""Hot spot runs: detect on stored reports, classify against earlier weeks, store, reuse.
+
+The weekly review calls :func:`get_or_detect`; the same area, window, method, parameters
+and data give back the stored run instead of a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import shapely
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from est.db import transaction
+from est.errors import NotFound, ValidationError
+from est.models import Area, Category, Report
+from est.models.hotspots import Hotspot, HotspotRun
+from est.queries import COUNTED_STATUSES, area_by_code
+from geo.hotspots import Hotspot as GeoHotspot
+from geo.hotspots import PointSet, classify, match_lineages, resolve_method
+from geo.hotspots.polygons import as_multipolygon
+from geo.projection import geometry_to_projected, validate_projected_crs
+
+DEFAULT_WINDOW_DAYS = 7
+DEFAULT_BASELINE_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A resolved detection request (aware UTC datetimes, concrete method, EPSG code)."""
+
+    area: Area | None
+    start: datetime
+    end: datetime
+    baseline_weeks: int
+    method: str
+    params: dict
+    crs: int
+    tz: str
+
+    @property
+    def baseline_start(self) -> datetime:
+        """Return the start of the comparison weeks before the review window."""
+        return self.start - timedelta(weeks=self.baseline_weeks)
+
+    def canonical(self) -> dict:
+        """Return everything besides the window and area that determines the result."""
+        return {
+            "method": self.method,
+            "params": _jsonable(self.params),
+            "baseline_weeks": self.baseline_weeks,
+            "crs": self.crs,
+            "tz": self.tz,
+            "statuses": list(COUNTED_STATUSES),
+        }
+
+    def params_hash(self) -> str:
+        """Return a SHA-256 of :meth:`canonical`."""
+        blob = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def default_window(now: datetime | None = None, tz: str = "Europe/Stockholm",
+                   days: int = DEFAULT_WINDOW_DAYS) -> tuple[datetime, datetime]:
+    """Return the last ``days`` whole local days before today: ``[today - days, today)``."""
+    from zoneinfo import ZoneInfo
+
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz))
+    end = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = (end - timedelta(days=days)).replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz))
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def resolve_request(
+    session: Session,
+    *,
+    area_code: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    baseline_weeks: int = DEFAULT_BASELINE_WEEKS,
+    method: str = "default",
+    params: dict | None = None,
+    crs: int | str = 3006,
+    tz: str = "Europe/Stockholm",
+) -> RunRequest:
+    """Check and complete the inputs of a run (defaults: last 7 local days, 12 weeks before)."""
+    try:
+        name = resolve_method(method)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="method") from None
+    try:
+        code = validate_projected_crs(crs)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="crs") from None
+    if start is None or end is None:
+        d_start, d_end = default_window(tz=tz)
+        start = start or (end - timedelta(days=DEFAULT_WINDOW_DAYS) if end else d_start)
+        end = end or d_end
+    start, end = _aware(start), _aware(end)
+    if end <= start:
+        raise ValidationError("the window must end after it starts", field="window")
+    if not 0 <= int(baseline_weeks) <= 260:
+        raise ValidationError("baseline weeks must be between 0 and 260", field="baseline_weeks")
+    area = area_by_code(session, area_code) if area_code else None
+    return RunRequest(area, start, end, int(baseline_weeks), name,
+                      {k: v for k, v in (params or {}).items() if v is not None}, code, tz)
+
+
+def load_points(session: Session, req: RunRequest) -> tuple[PointSet, str]:
+    """Read the counted reports of the window and its baseline; return points and data version.
+
+    The data version is a SHA-256 over every report's id, time, position, category and kind
+    (ordered by id), so any added, removed or edited report gives a new version.
+    """
+    stmt = (
+        select(Report.id, Report.occurred_at, func.ST_X(Report.geom), func.ST_Y(Report.geom),
+               Category.code, Report.kind)
+        .join(Category, Category.id == Report.category_id)
+        .where(
+            Report.occurred_at >= req.baseline_start,
+            Report.occurred_at < req.end,
+            Report.status.in_(COUNTED_STATUSES),
+            Report.duplicate_of.is_(None),
+        )
+        .order_by(Report.id)
+    )
+    if req.area is not None:
+        stmt = stmt.where(func.ST_Intersects(Report.geom, req.area.geom))
+    rows = session.execute(stmt).all()
+    digest = hashlib.sha256()
+    n = len(rows)
+    ids = [r[0] for r in rows]
+    t = np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64)
+    lon = np.array([r[2] for r in rows], dtype=np.float64)
+    lat = np.array([r[3] for r in rows], dtype=np.float64)
+    cat = np.array([r[4] for r in rows], dtype=object)
+    kind = np.array([r[5] for r in rows], dtype=object)
+    digest.update(b"".join(i.bytes for i in ids))
+    digest.update(t.tobytes())
+    digest.update(np.round(lon, 7).tobytes())
+    digest.update(np.round(lat, 7).tobytes())
+    digest.update("\x1f".join(f"{c}\x1e{k}" for c, k in zip(cat, kind, strict=True)).encode())
+    points = PointSet.from_lonlat(lon, lat, crs=req.crs, t=t.astype("datetime64[s]"),
+                                  category=cat, kind=kind)
+    return points, f"{n}:{digest.hexdigest()[:48]}"
+
+
+def find_run(session: Session, req: RunRequest, data_version: str) -> HotspotRun | None:
+    """Return the stored run with the same area, window, parameters and data, if any."""
+    stmt = select(HotspotRun).where(
+        HotspotRun.area_id.is_(None) if req.area is None else HotspotRun.area_id == req.area.id,
+        HotspotRun.window_start == req.start,
+        HotspotRun.window_end == req.end,
+        HotspotRun.method == req.method,
+        HotspotRun.params_hash == req.params_hash(),
+        HotspotRun.data_version == data_version,
+    ).order_by(HotspotRun.id.desc()).limit(1)
+    return session.scalar(stmt)
+
+
+def get_or_detect(
+    session: Session,
+    *,
+    area_code: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    baseline_weeks: int = DEFAULT_BASELINE_WEEKS,
+    method: str = "default",
+    params: dict | None = None,
+    crs: int | str = 3006,
+    tz: str = "Europe/Stockholm",
+) -> HotspotRun:
+    """Return the stored run for this window, or detect, classify and store a new one.
+
+    Parameters
+    ----------
+    session : Session
+        The service opens and commits its own transaction.
+    area_code : str, optional
+        Municipality code (kommunkod); None analyses every report.
+    start, end : datetime, optional
+        Review window ``[start, end)``; default the last 7 whole local days.
+    baseline_weeks : int
+        Weeks before ``start`` the classes compare with (0: no classes).
+    method, params :
+        Detection method (``default``, ``scan``, ``dbscan``, ``hdbscan``, ``kde``,
+        ``gistar``) and its parameters in metres/counts.
+    crs : int or str
+        Projected CRS (metres) used for the maths; stored geometries are WGS84.
+    tz : str
+        Time zone for weekday/hour statistics.
+
+    Returns
+    -------
+    HotspotRun
+        With ``hotspots`` ordered by rank (class, then count). Hot spots keep the
+        ``lineage_id`` of the overlapping hot spot of an earlier run of the same area and
+        method.
+
+    Raises
+    ------
+    ValidationError
+        Bad window, method, parameters or CRS, or no reports in the window.
+    NotFound
+        Unknown area code.
+    """
+    with transaction(session):
+        req = resolve_request(session, area_code=area_code, start=start, end=end,
+                              baseline_weeks=baseline_weeks, method=method, params=params,
+                              crs=crs, tz=tz)
+        # Serialise identical requests so two reviewers never store the same run twice.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                        {"k": f"hotspots:{req.area.id if req.area else 0}:{req.params_hash()}"})
+        points, version = load_points(session, req)
+        run = find_run(session, req, version)
+        if run is not None:
+            return run
+        run = _build_run(session, req, points, version)
+        session.add(run)
+        session.flush()
+    return run
+
+
+def preview(
+    session: Session,
+    *,
+    area_code: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    baseline_weeks: int = DEFAULT_BASELINE_WEEKS,
+    method: str = "default",
+    params: dict | None = None,
+    crs: int | str = 3006,
+    tz: str = "Europe/Stockholm",
+) -> HotspotRun:
+    """Return the run :func:`get_or_detect` would store, without writing anything.
+
+    A stored run with the same inputs and data is returned as is; otherwise the result is
+    an unsaved :class:`HotspotRun` (lineages inherited from stored runs where they overlap).
+    """
+    with transaction(session):
+        req = resolve_request(session, area_code=area_code, start=start, end=end,
+                              baseline_weeks=baseline_weeks, method=method, params=params,
+                              crs=crs, tz=tz)
+        points, version = load_points(session, req)
+        run = find_run(session, req, version)
+        if run is None:
+            run = _build_run(session, req, points, version)
+    return run
+
+
+def _build_run(session: Session, req: RunRequest, points: PointSet, version: str) -> HotspotRun:
+    """Detect and classify, match lineages to earlier runs, and build (unsaved) rows."""
+    np_start = np.datetime64(req.start.replace(tzinfo=None), "s")
+    np_end = np.datetime64(req.end.replace(tzinfo=None), "s")
+    n_now = int(((points.t >= np_start) & (points.t < np_end)).sum()) if len(points) else 0
+    if n_now == 0:
+        raise ValidationError(
+            f"no reports between {req.start:%Y-%m-%d %H:%M} and {req.end:%Y-%m-%d %H:%M} UTC"
+            + (f" in area {req.area.code}" if req.area else "")
+            + f" ({len(points)} in the {req.baseline_weeks} weeks before)",
+            field="window",
+        )
+    try:
+        result = classify(points, np_start, np_end, baseline_weeks=req.baseline_weeks,
+                          method=req.method, params=req.params, tz=req.tz)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(f"cannot run {req.method}: {exc}", field="params") from None
+    previous = _previous_lineages(session, req)
+    lineages = match_lineages([h.polygon_m for h in result.hotspots], previous)
+    run = HotspotRun(
+        area_id=req.area.id if req.area else None,
+        window_start=req.start,
+        window_end=req.end,
+        baseline_weeks=req.baseline_weeks,
+        method=req.method,
+        parameters={**req.canonical(), "used": _jsonable(result.params)},
+        params_hash=req.params_hash(),
+        data_version=version,
+        n_reports=n_now,
+        created_at=datetime.now(UTC),
+    )
+    run.hotspots = [
+        _row(rank, h, lin) for rank, (h, lin) in enumerate(zip(result.hotspots, lineages,
+                                                               strict=True), start=1)
+    ]
+    return run
+
+
+def _row(rank: int, h: GeoHotspot, lineage) -> Hotspot:
+    prof = h.profile
+    return Hotspot(
+        rank=rank,
+        lineage_id=lineage or uuid.uuid4(),
+        klass=h.klass,
+        polygon=from_shape(as_multipolygon(h.polygon), srid=4326),
+        centroid=from_shape(shapely.Point(*h.centroid), srid=4326),
+        count=int(h.count),
+        area_m2=round(float(h.area_m2), 1),
+        score=_finite(h.score),
+        z=_finite(h.z),
+        counts={
+            "by_category": h.by_category,
+            "by_kind": h.by_kind,
+            "weekly": h.extra.get("weekly", []),
+            "hot_now": h.extra.get("hot_now"),
+            "hot_before": h.extra.get("hot_before"),
+            "expected": _finite(h.expected),
+        },
+        profile={k: prof[k] for k in ("weekdays", "hours", "busiest_weekdays", "busiest_hours")},
+        first_at=prof.get("first"),
+        last_at=prof.get("last"),
+    )
+
+
+def _previous_lineages(session: Session, req: RunRequest) -> list[tuple[uuid.UUID, object]]:
+    """Hot spots of earlier runs (same area and method) within the baseline, newest first."""
+    horizon = req.start - timedelta(weeks=max(req.baseline_weeks, 4))
+    stmt = (
+        select(Hotspot.lineage_id, Hotspot.polygon)
+        .join(HotspotRun, HotspotRun.id == Hotspot.run_id)
+        .where(
+            HotspotRun.area_id.is_(None) if req.area is None
+            else HotspotRun.area_id == req.area.id,
+            HotspotRun.method == req.method,
+            HotspotRun.window_end <= req.end,
+            HotspotRun.window_start < req.start,
+            HotspotRun.window_end > horizon,
+        )
+        .order_by(HotspotRun.window_end.desc(), HotspotRun.id.desc(), Hotspot.rank)
+    )
+    return [(lin, geometry_to_projected(to_shape(poly), req.crs))
+            for lin, poly in session.execute(stmt)]
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+def get_run(session: Session, run_id: int) -> HotspotRun:
+    """Return a stored run or raise NotFound."""
+    run = session.get(HotspotRun, run_id)
+    if run is None:
+        raise NotFound(f"no hot spot run {run_id}")
+    return run
+
+
+def list_hotspots(session: Session, run_id: int) -> list[Hotspot]:
+    """Return the hot spots of a run in rank order."""
+    return list(session.scalars(select(Hotspot).where(Hotspot.run_id == run_id)
+                                .order_by(Hotspot.rank)))
+
+
+def latest_run(session: Session, *, area_code: str | None = None,
+               method: str = "default") -> HotspotRun | None:
+    """Return the stored run with the latest window for an area and method."""
+    name = resolve_method(method)
+    stmt = select(HotspotRun).where(HotspotRun.method == name)
+    if area_code is None:
+        stmt = stmt.where(HotspotRun.area_id.is_(None))
+    else:
+        stmt = stmt.join(Area, Area.id == HotspotRun.area_id).where(Area.code == area_code)
+    return session.scalar(stmt.order_by(HotspotRun.window_end.desc(), HotspotRun.id.desc())
+                          .limit(1))
+
+
+def lineage_history(session: Session, lineage_id: uuid.UUID | str) -> list[Hotspot]:
+    """Return every stored hot spot of one lineage, oldest window first (``run`` loaded)."""
+    lin = lineage_id if isinstance(lineage_id, uuid.UUID) else uuid.UUID(str(lineage_id))
+    stmt = (
+        select(Hotspot).join(HotspotRun, HotspotRun.id == Hotspot.run_id)
+        .where(Hotspot.lineage_id == lin)
+        .order_by(HotspotRun.window_end, HotspotRun.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def hotspot_feature(h: Hotspot) -> dict:
+    """Return one hot spot as a GeoJSON Feature (WGS84) with its properties."""
+    c = to_shape(h.centroid)
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(to_shape(h.polygon)),
+        "properties": {
+            "rank": h.rank,
+            "lineage_id": str(h.lineage_id),
+            "class": h.klass,
+            "count": h.count,
+            "area_m2": h.area_m2,
+            "score": h.score,
+            "z": h.z,
+            "centroid": [round(c.x, 6), round(c.y, 6)],
+            "by_category": h.counts.get("by_category", {}),
+            "by_kind": h.counts.get("by_kind", {}),
+            "weekly": h.counts.get("weekly", []),
+            "busiest_weekdays": h.profile.get("busiest_weekdays", []),
+            "busiest_hours": h.profile.get("busiest_hours", []),
+            "weekdays": h.profile.get("weekdays", {}),
+            "hours": h.profile.get("hours", {}),
+            "first": h.first_at.isoformat() if h.first_at else None,
+            "last": h.last_at.isoformat() if h.last_at else None,
+        },
+    }
+
+
+def _aware(d: datetime) -> datetime:
+    return (d if d.tzinfo else d.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _finite(v) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if np.isfinite(f) else None
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        f = float(value)
+        return f if np.isfinite(f) else None
+    return value
