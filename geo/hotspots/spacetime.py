@@ -14,15 +14,15 @@ In the spirit of emerging hot spot analysis, with rules a coordinator can check 
    the detector).
    A baseline week is *elevated* when it holds at least ``max(1, 2 e)`` reports, and a
    *burst* when it holds at least ``max(3, 2 e)`` reports with Poisson P(X ≥ n | e) < 0.01.
-4. Classes:
+4. Classes, checked in this order:
 
+   - ``new``: hot now, not hot before, and no burst week in the baseline;
+   - ``sporadic``: hot now and not hot before but with a burst week in the baseline; or hot
+     before with elevated weeks in fewer than half of the baseline weeks (on and off);
    - ``intensifying``: hot before, and ``n_now ≥ 1.5 mean`` with P(X ≥ n_now | mean) < 0.05;
    - ``diminishing``: hot before, and ``n_now ≤ mean / 1.5`` with P(X ≤ n_now | mean) < 0.05;
-   - ``new``: hot now, not hot before, and no burst week in the baseline;
-   - ``sporadic``: hot now, not hot before, but with burst weeks in the baseline; or hot before
-     with elevated weeks in fewer than half of the baseline weeks (on and off);
-   - ``persistent``: hot before, elevated in at least half of the baseline weeks, and neither
-     intensifying nor diminishing.
+   - ``persistent``: every other place hot before (elevated in at least half of the
+     baseline weeks, and neither intensifying nor diminishing).
 
 Coordinates are metres in the point set's projected CRS; times are UTC ``datetime64``.
 """
@@ -176,12 +176,14 @@ def class_of(
         stats.poisson.sf(weekly - 1, max(e_week, 1e-9)) < 0.01
     )
     if hot_before:
+        if elevated.sum() < k / 2:
+            return "sporadic"
         ref = max(mean, floor)
         if n_now >= 1.5 * ref and stats.poisson.sf(n_now - 1, ref) < 0.05:
             return "intensifying"
         if n_now <= ref / 1.5 and stats.poisson.cdf(n_now, ref) < 0.05:
             return "diminishing"
-        return "persistent" if elevated.sum() >= k / 2 else "sporadic"
+        return "persistent"
     if hot_now:
         return "sporadic" if burst.any() else "new"
     raise ValueError("a place is hot now, hot before, or both")
