@@ -1,0 +1,135 @@
+"""Hot spot runs stored in PostGIS: reuse, classes, lineages across weekly runs."""
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point
+from sqlalchemy import func, select
+
+from est.errors import NotFound, ValidationError
+from est.models import Report
+from est.models.hotspots import Hotspot, HotspotRun
+from est.services import hotspots as svc
+
+END = datetime(2025, 3, 31, tzinfo=UTC)
+STATION = (15.1122, 59.0651)
+SQUARE = (15.0900, 59.0550)
+
+
+@pytest.fixture
+def add_reports(db_session, category):
+    """Bulk-add reports at WGS84 points with given times (one flush)."""
+
+    def _add(lons, lats, times, code="klotter", status="reviewed"):
+        cat = category(code)
+        db_session.add_all([
+            Report(kind=cat.kind, category_id=cat.id, geom=from_shape(Point(lo, la), srid=4326),
+                   occurred_at=t, status=status, source="organisation")
+            for lo, la, t in zip(lons, lats, times, strict=True)
+        ])
+        db_session.flush()
+
+    return _add
+
+
+def random_times(rng, n, start, end):
+    span = (end - start).total_seconds()
+    return [start + timedelta(seconds=float(s)) for s in rng.uniform(0, span, n)]
+
+
+@pytest.fixture
+def town(make_area, add_reports):
+    """Hallsberg: background over 14 weeks, a steady spot at the station, a new one at a square."""
+    area = make_area()
+    rng = np.random.default_rng(42)
+    start = END - timedelta(weeks=14)
+    add_reports(rng.uniform(15.05, 15.17, 600), rng.uniform(59.03, 59.10, 600),
+                random_times(rng, 600, start, END))
+    add_reports(rng.normal(STATION[0], 0.00025, 70), rng.normal(STATION[1], 0.00013, 70),
+                random_times(rng, 70, start, END), code="stold")
+    add_reports(rng.normal(SQUARE[0], 0.00025, 15), rng.normal(SQUARE[1], 0.00013, 15),
+                random_times(rng, 15, END - timedelta(days=6), END), code="folksamling")
+    return area
+
+
+def at(run, lonlat):
+    p = Point(*lonlat).buffer(0.0006)
+    return [h for h in run.hotspots if to_shape(h.polygon).intersects(p)]
+
+
+def test_weekly_runs_keep_identity_and_classes(db_session, town):
+    week1 = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=14),
+                              end=END - timedelta(days=7))
+    week2 = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7),
+                              end=END)
+    assert week1.id != week2.id and week2.area_id == town.id
+    (s1,) = at(week1, STATION)
+    (s2,) = at(week2, STATION)
+    assert s1.lineage_id == s2.lineage_id
+    assert s2.klass in ("persistent", "intensifying")
+    (new,) = at(week2, SQUARE)
+    assert new.klass == "new" and new.count == 15
+    assert new.lineage_id not in {h.lineage_id for h in week1.hotspots}
+    assert at(week1, SQUARE) == []
+    assert new.counts["by_category"] == {"folksamling": 15}
+    assert new.counts["by_kind"] == {"otrygghet": 15}
+    assert len(new.counts["weekly"]) == 12 and new.first_at >= END - timedelta(days=6)
+    assert new.area_m2 > 0 and new.score > 2
+    history = svc.lineage_history(db_session, s1.lineage_id)
+    assert [h.run_id for h in history] == [week1.id, week2.id]
+    assert [h.id for h in svc.list_hotspots(db_session, week2.id)] == [
+        h.id for h in week2.hotspots]
+    assert svc.latest_run(db_session, area_code="1861").id == week2.id
+    # Stored geometries are WGS84 and indexed by the GiST index.
+    hit = db_session.scalar(
+        select(func.count()).select_from(Hotspot).where(
+            Hotspot.run_id == week2.id,
+            func.ST_Intersects(Hotspot.polygon, func.ST_SetSRID(func.ST_MakePoint(*SQUARE),
+                                                                4326))))
+    assert hit == 1
+
+
+def test_same_inputs_and_data_reuse_the_stored_run(db_session, town, add_reports):
+    args = {"area_code": "1861", "start": END - timedelta(days=7), "end": END}
+    first = svc.get_or_detect(db_session, **args)
+    again = svc.get_or_detect(db_session, **args)
+    assert again.id == first.id
+    assert db_session.scalar(select(func.count()).select_from(HotspotRun)) == 1
+    other_method = svc.get_or_detect(db_session, **args, method="dbscan",
+                                     params={"eps_m": 40, "min_samples": 8})
+    assert other_method.id != first.id and other_method.parameters["params"]["eps_m"] == 40
+    add_reports([15.10], [59.06], [END - timedelta(days=1)])
+    changed = svc.get_or_detect(db_session, **args)
+    assert changed.id != first.id and changed.data_version != first.data_version
+    assert changed.n_reports == first.n_reports + 1
+
+
+def test_preview_writes_nothing(db_session, town):
+    run = svc.preview(db_session, area_code="1861", start=END - timedelta(days=7), end=END)
+    assert run.id is None and run.hotspots
+    assert db_session.scalar(select(func.count()).select_from(HotspotRun)) == 0
+
+
+def test_pending_and_rejected_reports_are_not_counted(db_session, make_area, add_reports):
+    make_area()
+    rng = np.random.default_rng(1)
+    add_reports(rng.normal(STATION[0], 0.0002, 30), rng.normal(STATION[1], 0.0001, 30),
+                random_times(rng, 30, END - timedelta(days=6), END), status="pending")
+    with pytest.raises(ValidationError, match="no reports between"):
+        svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7), end=END)
+    assert db_session.scalar(select(func.count()).select_from(HotspotRun)) == 0
+
+
+def test_bad_requests(db_session, town):
+    with pytest.raises(NotFound):
+        svc.get_or_detect(db_session, area_code="9999", start=END - timedelta(days=7), end=END)
+    with pytest.raises(ValidationError, match="end after"):
+        svc.get_or_detect(db_session, area_code="1861", start=END, end=END)
+    with pytest.raises(ValidationError, match="not a projected CRS"):
+        svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7),
+                          end=END, crs=4326)
+    with pytest.raises(ValidationError, match="unknown scan parameter"):
+        svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7),
+                          end=END, params={"radius": 3})
