@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,8 +11,9 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from est import access
 from est.db import transaction
-from est.errors import NotFound, ValidationError
+from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import Action, Area, Category, Decision, Organisation, Report, Review
 from est.models.hotspots import Hotspot, HotspotRun
 from est.queries import COUNTED_STATUSES
@@ -146,10 +148,21 @@ class ReviewPage:
 
 
 def build_review(session: Session, area_code: str, week: Week, filters: Filters, *,
-                 today: date | None = None, crs: int = 3006,
-                 detect: bool = True) -> ReviewPage:
-    """Gather the week's hot spots, totals, matrix, points and actions for one area."""
+                 actor: access.ActorLike | None = None, today: date | None = None,
+                 crs: int = 3006, detect: bool = True) -> ReviewPage:
+    """Gather the week's hot spots, totals, matrix, points and actions for one area.
+
+    With an ``actor`` the access policy applies: the review is for coordinators, admins and
+    viewers of the municipality, and viewers get aggregated cells instead of report points.
+    ``actor=None`` is the trusted internal caller (CLI, exports).
+    """
     area = _municipality(session, area_code)
+    individual = True
+    if actor is not None:
+        access.require(actor, "review.view")
+        if actor.area_id not in (None, area.id):
+            raise PermissionDenied("Du har inte behörighet till den här kommunen.")
+        individual = access.can(actor, "report.view_all_organisations")
     district = _district(session, area, filters.district)
     run, message = _run_for_week(session, area, week, crs) if detect else (None, None)
     today = today or datetime.now(ZoneInfo(week.tz)).date()
@@ -163,7 +176,8 @@ def build_review(session: Session, area_code: str, week: Week, filters: Filters,
         r.actions = by_lineage.get(r.hotspot.lineage_id, [])
     totals = _totals(session, area, district, week, filters)
     n_points = sum(t["now"] for t in totals)
-    points = _points(session, area, district, week, filters) if n_points <= MAX_POINTS else []
+    as_points = individual and n_points <= MAX_POINTS
+    points = _points(session, area, district, week, filters) if as_points else []
     return ReviewPage(
         area=area, week=week, filters=filters, run=run, run_message=message, hotspots=rows,
         totals=totals, total_now=n_points,
@@ -174,7 +188,7 @@ def build_review(session: Session, area_code: str, week: Week, filters: Filters,
                  for a in _week_actions(session, area, week)],
         review=get_review(session, area.id, week),
         points=points,
-        cells=None if n_points <= MAX_POINTS else _cells(session, area, week, crs),
+        cells=None if as_points else _cells(session, area, district, week, filters, crs),
     )
 
 
@@ -356,10 +370,23 @@ def _points(session: Session, area: Area, district: Area | None, week: Week,
             for lat, lon, code, kind in session.execute(stmt)]
 
 
-def _cells(session: Session, area: Area, week: Week, crs: int) -> list[dict]:
-    from est.queries import report_cells
-
-    return report_cells(session, area.id, week.start, week.end, cell_m=200, crs=crs)
+def _cells(session: Session, area: Area, district: Area | None, week: Week, filters: Filters,
+           crs: int, cell_m: int = 200) -> list[dict]:
+    """Count the week's filtered reports per ``cell_m`` square (aggregated view)."""
+    x = func.floor(func.ST_X(func.ST_Transform(Report.geom, crs)) / cell_m)
+    y = func.floor(func.ST_Y(func.ST_Transform(Report.geom, crs)) / cell_m)
+    inner = (
+        select(x.label("cx"), y.label("cy"), func.count().label("n"),
+               func.count().filter(Report.kind == "otrygghet").label("otrygghet"))
+        .where(_report_filter(area, district, filters), Report.occurred_at >= week.start,
+               Report.occurred_at < week.end)
+        .group_by(x, y).subquery()
+    )
+    envelope = func.ST_Transform(func.ST_MakeEnvelope(
+        inner.c.cx * cell_m, inner.c.cy * cell_m, (inner.c.cx + 1) * cell_m,
+        (inner.c.cy + 1) * cell_m, crs), 4326)
+    rows = session.execute(select(inner.c.n, inner.c.otrygghet, func.ST_AsGeoJSON(envelope, 6)))
+    return [{"count": n, "otrygghet": o, "geometry": json.loads(g)} for n, o, g in rows]
 
 
 def _week_actions(session: Session, area: Area, week: Week) -> list[Action]:

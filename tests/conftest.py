@@ -1,6 +1,6 @@
 """Shared fixtures: a real PostGIS test database, rolled-back sessions, app, client, factories.
 
-The database is a throwaway ``est_test`` database in the embedded cluster under ``var/``
+The database is a throwaway ``est_test_<pid>`` database in the embedded cluster under ``var/``
 (started if needed), or the database named by ``EST_TEST_DATABASE_URL``. It is migrated with
 Alembic once per test session; each test runs inside a transaction rolled back at teardown.
 """
@@ -24,7 +24,8 @@ from est.db import embedded_cluster, make_engine
 from est.models import Area, Category, Organisation, Report
 from est.services.categories import seed_categories
 
-TEST_DB = "est_test"
+# One database per pytest process, so parallel runs (developers, CI) never collide.
+TEST_DB = f"est_test_{os.getpid()}"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
@@ -47,6 +48,7 @@ def database_url() -> Iterator[str]:
     cluster.drop_database(TEST_DB)
     cluster.ensure_database(TEST_DB, log=lambda _m: None)
     yield cluster.url(TEST_DB)
+    cluster.drop_database(TEST_DB)
 
 
 @pytest.fixture(scope="session")

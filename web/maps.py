@@ -7,6 +7,7 @@ from pathlib import Path
 import folium
 from branca.element import Element
 from flask import current_app, url_for
+from jinja2 import Template
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
@@ -118,3 +119,128 @@ def embed(m: folium.Map) -> dict[str, str]:
         "html": root.html.render(),
         "script": root.script.render(),
     }
+
+
+# -- weekly review layers ------------------------------------------------------------------------
+
+CLASS_COLOURS = {
+    "new": "#c0392b",
+    "intensifying": "#e67e22",
+    "persistent": "#6c3483",
+    "diminishing": "#2471a3",
+    "sporadic": "#7f8c8d",
+    None: "#7f8c8d",
+}
+CATEGORY_PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
+                    "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
+
+class ReportPoints(folium.FeatureGroup):
+    """A feature group of canvas circle markers built in the browser from a compact array."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (group) {
+          var data = {{ this.data|tojson }}, colours = {{ this.colours|tojson }},
+              labels = {{ this.labels|tojson }}, renderer = L.canvas({padding: 0.5});
+          for (var i = 0; i < data.length; i++) {
+            var p = data[i], c = colours[p[2]], otrygg = p[3] === 1;
+            L.circleMarker([p[0], p[1]], {
+              renderer: renderer, radius: otrygg ? 6 : 5, weight: otrygg ? 3 : 1,
+              color: otrygg ? c : "#222", fillColor: otrygg ? "#ffffff" : c,
+              fillOpacity: otrygg ? 0.9 : 0.85
+            }).bindTooltip(labels[p[2]] + (otrygg ? " (otrygghet)" : "")).addTo(group);
+          }
+        })({{ this.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data, colours, labels, name):
+        super().__init__(name=name)
+        self._name = "ReportPoints"
+        self.data, self.colours, self.labels = data, colours, labels
+
+
+def category_colours(codes: list[str]) -> dict[str, str]:
+    """Assign a stable colour to each category code (sorted order)."""
+    return {c: CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)] for i, c in enumerate(sorted(codes))}
+
+
+def add_report_points(m: folium.Map, points: list[tuple[float, float, str, str]],
+                      labels: dict[str, str], colours: dict[str, str], name: str) -> None:
+    """Draw reports as canvas circle markers from a compact array (light at any count).
+
+    Incidents are filled with the category colour; otrygghet reports are white with a thick
+    border in the category colour, so the two kinds are told apart without colour alone.
+    """
+    codes = sorted({p[2] for p in points})
+    index = {c: i for i, c in enumerate(codes)}
+    data = [[p[0], p[1], index[p[2]], 1 if p[3] == "otrygghet" else 0] for p in points]
+    ReportPoints(data, [colours.get(c, "#333") for c in codes],
+                 [labels.get(c, c) for c in codes], name).add_to(m)
+
+
+def add_heatmap(m: folium.Map, points: list[tuple[float, float]], name: str) -> None:
+    """Add a density layer (Leaflet.heat), off by default."""
+    from folium.plugins import HeatMap
+
+    if points:
+        heat = localise(HeatMap([[p[0], p[1]] for p in points], name=name, radius=18, blur=22,
+                                min_opacity=0.3, show=False))
+        heat.add_to(m)
+
+
+def add_hotspots(m: folium.Map, features: list[dict], name: str) -> None:
+    """Draw hot spot polygons coloured by class, with a tooltip (rank, class, count)."""
+    if not features:
+        return
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        style_function=lambda f: {
+            "color": CLASS_COLOURS.get(f["properties"].get("class"), "#7f8c8d"),
+            "weight": 3, "fillOpacity": 0.25,
+            "fillColor": CLASS_COLOURS.get(f["properties"].get("class"), "#7f8c8d"),
+        },
+        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+    ).add_to(m)
+
+
+def add_districts(m: folium.Map, features: list[dict], name: str) -> None:
+    """Draw district outlines (dashed, no fill)."""
+    if not features:
+        return
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        style_function=lambda _f: {"color": "#34495e", "weight": 1.5, "dashArray": "5 5",
+                                   "fillOpacity": 0},
+        tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+    ).add_to(m)
+
+
+def add_action_markers(m: folium.Map, actions: list[dict], name: str) -> None:
+    """Mark actions at their hot spot (a square marker with the title and status)."""
+    if not actions:
+        return
+    group = folium.FeatureGroup(name=name)
+    for a in actions:
+        folium.RegularPolygonMarker(
+            [a["lat"], a["lon"]], number_of_sides=4, radius=9, rotation=45, weight=2,
+            color="#000", fill_color="#f1c40f", fill_opacity=1,
+            tooltip=f"Åtgärd: {a['title']} ({a['status']})",
+        ).add_to(group)
+    group.add_to(m)
+
+
+def add_legend(m: folium.Map, rows: list[tuple[str, str]], title: str) -> None:
+    """Add a legend box (Swedish labels) in the lower left corner."""
+    from html import escape
+
+    items = "".join(
+        f'<li><span class="swatch" style="{style}"></span>{escape(label)}</li>'
+        for style, label in rows)
+    html = (f'<div class="map-legend" role="region" aria-label="{escape(title)}">'
+            f"<strong>{escape(title)}</strong><ul>{items}</ul></div>")
+    legend = Element(html)
+    m.get_root().html.add_child(legend)

@@ -6,6 +6,7 @@ Browser tests need real commits (the server runs in another thread), so they use
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 
@@ -21,18 +22,19 @@ from est.services.categories import seed_categories
 
 from ..conftest import _cluster
 
-E2E_DB = "est_e2e"
+E2E_DB = f"est_e2e_{os.getpid()}"
 KEEP_TABLES = {"category", "spatial_ref_sys"}
 
 
 @pytest.fixture(scope="session")
-def e2e_database_url() -> str:
+def e2e_database_url() -> Iterator[str]:
     """Create the e2e database afresh and return its URL."""
     cluster = _cluster()
     cluster.start(log=lambda _m: None)
     cluster.drop_database(E2E_DB)
     cluster.ensure_database(E2E_DB, log=lambda _m: None)
-    return cluster.url(E2E_DB)
+    yield cluster.url(E2E_DB)
+    cluster.drop_database(E2E_DB)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 """Alembic upgrade and downgrade on a fresh database."""
 
+import os
+
 import pytest
 from sqlalchemy import inspect, text
 
@@ -7,7 +9,7 @@ from est import migrate
 from est.db import make_engine
 from tests.conftest import _cluster
 
-FRESH_DB = "est_test_migrations"
+FRESH_DB = f"est_test_migrations_{os.getpid()}"
 
 
 @pytest.fixture
