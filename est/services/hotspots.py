@@ -74,8 +74,15 @@ def default_window(now: datetime | None = None, tz: str = "Europe/Stockholm",
 
     local = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz))
     end = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    start = (end - timedelta(days=days)).replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz))
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return days_before(end, days, tz), end.astimezone(UTC)
+
+
+def days_before(end: datetime, days: int, tz: str) -> datetime:
+    """Return the instant ``days`` local calendar days before ``end`` (DST-aware), in UTC."""
+    from zoneinfo import ZoneInfo
+
+    local = end.astimezone(ZoneInfo(tz)).replace(tzinfo=None) - timedelta(days=days)
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def resolve_request(
@@ -101,7 +108,7 @@ def resolve_request(
         raise ValidationError(str(exc), field="crs") from None
     if start is None or end is None:
         d_start, d_end = default_window(tz=tz)
-        start = start or (end - timedelta(days=DEFAULT_WINDOW_DAYS) if end else d_start)
+        start = start or (days_before(end, DEFAULT_WINDOW_DAYS, tz) if end else d_start)
         end = end or d_end
     start, end = _aware(start), _aware(end)
     if end <= start:

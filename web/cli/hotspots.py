@@ -163,7 +163,10 @@ def _detect_csv(path, columns, start, end, method, params, baseline_weeks, crs, 
                 end = (local.replace(hour=0, minute=0, second=0, microsecond=0)
                        + timedelta(days=1)).astimezone(UTC)
             if start is None:
-                start = end - timedelta(days=7)
+                # Seven local days: across a DST change that is 167 or 169 hours.
+                local_end = end.astimezone(ZoneInfo(tz))
+                start = (local_end.replace(tzinfo=None) - timedelta(days=7)).replace(
+                    tzinfo=ZoneInfo(tz)).astimezone(UTC)
             if end <= start:
                 raise click.UsageError("--to must be after --from")
             s64 = np.datetime64(start.replace(tzinfo=None), "s")
