@@ -1,0 +1,524 @@
+"""Create and validate reports: the one place with the reporting validation rules.
+
+Input is a mapping of form-like strings (a web form, the CLI or an API body); every field
+error is collected and raised at once as :class:`~est.errors.ValidationError` with
+``{field: message}``, and nothing is written. Coordinates are WGS84 longitude/latitude in
+degrees; a point must lie inside the municipality's boundary (PostGIS ``ST_Contains``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from est import access
+from est.db import transaction
+from est.errors import NotFound, ValidationError
+from est.models import Area, AuditEvent, Category, Organisation, Place, Report, User
+from est.queries import area_by_code
+from geo.validation import CoordinateError, check_lonlat
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation by the web layer (``pybabel extract -k N_``)."""
+    return message
+
+
+MAX_DESCRIPTION = 2000
+MAX_CONTACT = 254
+MAX_NOTE = 2000
+# Clock skew between a phone and the server: times up to this far ahead are accepted.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+WHEN_CHOICES = ("now", "at", "recurring")
+SEVERITIES = {1: N_("Låg"), 2: N_("Medel"), 3: N_("Hög")}
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+MESSAGES = {
+    "kind": N_("Välj om det gäller en händelse eller en otrygg plats."),
+    "category": N_("Välj en kategori."),
+    "reasons": N_("Välj minst en sak som gör platsen otrygg."),
+    "location": N_("Ange platsen: klicka i kartan, använd din position, skriv koordinater "
+                   "eller välj en plats i listan."),
+    "outside": N_("Platsen ligger utanför kommunen. Välj en plats inom kommungränsen."),
+    "lat_nan": N_("Latitud måste vara ett tal, till exempel 59.0651."),
+    "lon_nan": N_("Longitud måste vara ett tal, till exempel 15.1122."),
+    "lat_range": N_("Latitud måste vara mellan -90 och 90."),
+    "lon_range": N_("Longitud måste vara mellan -180 och 180."),
+    "place": N_("Välj en plats i listan."),
+    "when": N_("Välj när det hände."),
+    "date": N_("Ange datum som ÅÅÅÅ-MM-DD."),
+    "time": N_("Ange tid som TT:MM."),
+    "future": N_("Tidpunkten kan inte vara i framtiden."),
+    "description": N_("Beskrivningen får vara högst 2000 tecken."),
+    "contact": N_("Ange en e-postadress eller ett telefonnummer (högst 254 tecken)."),
+    "organisation": N_("Välj en organisation."),
+    "organisation_own": N_("Du kan bara rapportera för din egen organisation."),
+    "occurred_from": N_("Ange starttid som ÅÅÅÅ-MM-DD TT:MM."),
+    "occurred_until": N_("Ange sluttid som ÅÅÅÅ-MM-DD TT:MM."),
+    "window": N_("Sluttiden måste vara efter starttiden."),
+    "severity": N_("Välj allvarlighetsgrad 1, 2 eller 3."),
+    "internal_note": N_("Den interna anteckningen får vara högst 2000 tecken."),
+}
+
+
+@dataclass
+class CleanReport:
+    """Validated report values, ready to store."""
+
+    kind: str
+    category: Category
+    reasons: list[Category]
+    lon: float
+    lat: float
+    area_id: int
+    occurred_at: datetime
+    occurred_until: datetime | None
+    time_precision: str
+    description: str | None
+    contact: str | None
+    idempotency_key: str | None
+    organisation_id: int | None = None
+    severity: int | None = None
+    internal_note: str | None = None
+
+
+def reference(report_id: uuid.UUID | str) -> str:
+    """Return the short reference number shown to the reporter, e.g. ``EST-1A2B3C4D``."""
+    return "EST-" + str(report_id).replace("-", "")[:8].upper()
+
+
+def list_places(session: Session, area_id: int) -> list[dict]:
+    """Return the named places of an area as dicts with id, name, lon and lat (WGS84)."""
+    rows = session.execute(
+        select(Place.id, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom))
+        .where(Place.area_id == area_id).order_by(Place.sort_order, Place.name)
+    )
+    return [{"id": r[0], "name": r[1], "lon": r[2], "lat": r[3]} for r in rows]
+
+
+def replace_places(session: Session, area_code: str,
+                   places: Iterable[tuple[str, float, float]]) -> int:
+    """Replace the place list of a municipality with (name, lon, lat) tuples in WGS84."""
+    places = list(places)
+    for name, lon, lat in places:
+        try:
+            check_lonlat([lon], [lat])
+        except CoordinateError as exc:
+            raise ValidationError(f"{name}: {exc}", field="places") from None
+    with transaction(session):
+        area = area_by_code(session, area_code)
+        session.execute(delete(Place).where(Place.area_id == area.id))
+        for order, (name, lon, lat) in enumerate(places):
+            session.add(Place(area_id=area.id, name=name, sort_order=order,
+                              geom=from_shape(Point(lon, lat), srid=4326)))
+    return len(places)
+
+
+def validate_report(session: Session, data: Mapping[str, Any], *, municipality: str,
+                    tz: ZoneInfo, user: access.ActorLike | None = None,
+                    now: datetime | None = None) -> CleanReport:
+    """Check a report's input and return clean values; raise ValidationError listing all errors.
+
+    ``user`` is given for staff reports (organisation, time window, severity, internal note).
+    """
+    now = now or datetime.now(UTC)
+    errors: dict[str, str] = {}
+    area = area_by_code(session, municipality)
+
+    kind = _text(data.get("kind"))
+    if kind not in ("incident", "otrygghet"):
+        errors["kind"] = MESSAGES["kind"]
+    category, reasons = _categories(session, data, kind, errors)
+    lon, lat = _location(session, data, area, errors)
+    if user is None:
+        occurred_at, occurred_until, precision = _public_time(data, tz, now, errors)
+    else:
+        occurred_at, occurred_until, precision = _staff_time(data, tz, now, errors)
+
+    description = _text(data.get("description")) or None
+    if description and len(description) > MAX_DESCRIPTION:
+        errors["description"] = MESSAGES["description"]
+    contact = _text(data.get("contact")) or None
+    if contact and (len(contact) > MAX_CONTACT
+                    or not (_EMAIL.match(contact) or _PHONE.match(contact))):
+        errors["contact"] = MESSAGES["contact"]
+    token = _text(data.get("idempotency_key"))
+    key = None
+    if token and _TOKEN.match(token):
+        key = ("staff:" if user is not None else "form:") + token
+
+    clean = CleanReport(
+        kind=kind, category=category, reasons=reasons, lon=lon, lat=lat,  # type: ignore[arg-type]
+        area_id=area.id, occurred_at=occurred_at, occurred_until=occurred_until,  # type: ignore[arg-type]
+        time_precision=precision, description=description, contact=contact,
+        idempotency_key=key,
+    )
+    if user is not None:
+        _staff_fields(session, data, user, clean, errors)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def create_report(session: Session, data: Mapping[str, Any], *,
+                  user: access.ActorLike | None = None, source: str | None = None,
+                  municipality: str = "1861", tz: ZoneInfo | None = None,
+                  now: datetime | None = None) -> Report:
+    """Validate and store one report in its own transaction, with an audit event.
+
+    Public reports (``user`` None) start ``pending``; staff reports are ``reviewed`` at once.
+    A repeated ``idempotency_key`` (double submit, reload) returns the first report instead of
+    creating another.
+    """
+    if user is not None:
+        access.require(user, "report.create_staff")
+    source = source or ("organisation" if user is not None else "public")
+    tz = tz or ZoneInfo("Europe/Stockholm")
+    clean = validate_report(session, data, municipality=municipality, tz=tz, user=user, now=now)
+    if clean.idempotency_key:
+        existing = _by_key(session, clean.idempotency_key)
+        if existing is not None:
+            return existing
+    status = "pending" if user is None else "reviewed"
+    report = Report(
+        kind=clean.kind, category_id=clean.category.id,
+        geom=from_shape(Point(clean.lon, clean.lat), srid=4326), area_id=clean.area_id,
+        occurred_at=clean.occurred_at, occurred_until=clean.occurred_until,
+        time_precision=clean.time_precision, source=source,
+        organisation_id=clean.organisation_id, reporter_id=user.id if user else None,
+        contact=clean.contact, description=clean.description,
+        internal_note=clean.internal_note, severity=clean.severity, status=status,
+        visibility="staff", idempotency_key=clean.idempotency_key,
+    )
+    report.reasons = list(clean.reasons)
+    try:
+        with transaction(session):
+            session.add(report)
+            session.flush()
+            session.add(AuditEvent(
+                report_id=report.id, user_id=user.id if user else None, action="created",
+                new={"status": status, "source": source, "category": clean.category.code,
+                     "lon": clean.lon, "lat": clean.lat},
+            ))
+    except IntegrityError:
+        # Two identical submits raced past the check above: the other one won.
+        existing = _by_key(session, clean.idempotency_key) if clean.idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+    return report
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A report as staff pages show it (WGS84 lon/lat in degrees)."""
+
+    id: uuid.UUID
+    reference: str
+    kind: str
+    category_code: str
+    category_label: str
+    reasons: tuple[str, ...]
+    lon: float
+    lat: float
+    occurred_at: datetime
+    occurred_until: datetime | None
+    time_precision: str
+    reported_at: datetime
+    source: str
+    status: str
+    organisation: str | None
+    severity: int | None
+    description: str | None
+    contact: str | None
+    internal_note: str | None
+    duplicate_of: uuid.UUID | None
+
+
+def _row_select():
+    return (
+        select(Report, Category, Organisation.name,
+               func.ST_X(Report.geom), func.ST_Y(Report.geom))
+        .join(Category, Report.category_id == Category.id)
+        .outerjoin(Organisation, Report.organisation_id == Organisation.id)
+        .options(selectinload(Report.reasons))
+    )
+
+
+def _to_row(report: Report, cat: Category, org: str | None, lon: float, lat: float) -> ReportRow:
+    return ReportRow(
+        id=report.id, reference=reference(report.id), kind=report.kind,
+        category_code=cat.code, category_label=cat.label_sv,
+        reasons=tuple(r.label_sv for r in report.reasons), lon=lon, lat=lat,
+        occurred_at=report.occurred_at, occurred_until=report.occurred_until,
+        time_precision=report.time_precision, reported_at=report.reported_at,
+        source=report.source, status=report.status, organisation=org,
+        severity=report.severity, description=report.description, contact=report.contact,
+        internal_note=report.internal_note, duplicate_of=report.duplicate_of,
+    )
+
+
+def list_reports(session: Session, user: access.ActorLike | None, *,
+                 statuses: Iterable[str] | None = None, limit: int = 200) -> list[ReportRow]:
+    """Return the newest reports ``user`` may see individually (PermissionDenied otherwise)."""
+    access.require(user, "report.view")
+    stmt = access.visible_reports(_row_select(), user)
+    if statuses:
+        stmt = stmt.where(Report.status.in_(list(statuses)))
+    stmt = stmt.order_by(Report.reported_at.desc(), Report.occurred_at.desc()).limit(limit)
+    return [_to_row(*row) for row in session.execute(stmt)]
+
+
+def get_report(session: Session, report_id: uuid.UUID | str,
+               user: access.ActorLike | None) -> ReportRow:
+    """Return one report if ``user`` may see it; NotFound if it does not exist or is hidden."""
+    access.require(user, "report.view")
+    rid = parse_report_id(report_id)
+    row = session.execute(access.visible_reports(_row_select(), user)
+                          .where(Report.id == rid)).first()
+    if row is None:
+        raise NotFound("Rapporten finns inte eller så saknar du behörighet.")
+    return _to_row(*row)
+
+
+def report_history(session: Session, report_id: uuid.UUID | str,
+                   user: access.ActorLike | None) -> list[dict]:
+    """Return the audit trail of a report the user may see, oldest first."""
+    get_report(session, report_id, user)
+    rows = session.execute(
+        select(AuditEvent, User.name).outerjoin(User, AuditEvent.user_id == User.id)
+        .where(AuditEvent.report_id == parse_report_id(report_id)).order_by(AuditEvent.at,
+                                                                            AuditEvent.id)
+    )
+    return [{"at": e.at, "who": name or "allmänheten", "action": e.action, "old": e.old,
+             "new": e.new, "note": e.note} for e, name in rows]
+
+
+def organisations_for(session: Session, user: access.ActorLike) -> list[Organisation]:
+    """Return the organisations ``user`` may report for (reporters: only their own)."""
+    stmt = select(Organisation).order_by(Organisation.name)
+    if not access.can(user, "report.view_all_organisations"):
+        stmt = stmt.where(Organisation.id == user.organisation_id)
+    elif user.area_id is not None:
+        stmt = stmt.where((Organisation.area_id == user.area_id)
+                          | (Organisation.area_id.is_(None)))
+    return list(session.scalars(stmt))
+
+
+def parse_report_id(value: uuid.UUID | str) -> uuid.UUID:
+    """Return a report id as UUID, or raise NotFound for anything else."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("Rapporten finns inte.") from None
+
+
+def point_in_area(session: Session, area_id: int, lon: float, lat: float) -> bool:
+    """Return True if the WGS84 point lies inside the area (PostGIS ST_Contains)."""
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    return bool(session.scalar(select(func.ST_Contains(Area.geom, point))
+                               .where(Area.id == area_id)))
+
+
+def parse_lonlat(lon_text: Any, lat_text: Any, errors: dict[str, str]) -> tuple:
+    """Parse typed coordinates (comma or point decimals) into floats, adding field errors."""
+    lon = _number(lon_text)
+    lat = _number(lat_text)
+    if lat is None:
+        errors["lat"] = MESSAGES["lat_nan"]
+    elif not -90 <= lat <= 90:
+        errors["lat"] = MESSAGES["lat_range"]
+        lat = None
+    if lon is None:
+        errors["lon"] = MESSAGES["lon_nan"]
+    elif not -180 <= lon <= 180:
+        errors["lon"] = MESSAGES["lon_range"]
+        lon = None
+    return lon, lat
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _by_key(session: Session, key: str) -> Report | None:
+    return session.scalar(select(Report).where(Report.idempotency_key == key))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _number(value: Any) -> float | None:
+    text = _text(value).replace(",", ".").replace("\u2212", "-")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[str]:
+    getlist = getattr(data, "getlist", None)
+    values = getlist(key) if getlist else data.get(key) or []
+    if isinstance(values, str):
+        values = [values]
+    return [v.strip() for v in values if v and v.strip()]
+
+
+def _categories(session: Session, data, kind: str,
+                errors: dict[str, str]) -> tuple[Category | None, list[Category]]:
+    if kind == "incident":
+        code = _text(data.get("category"))
+        cat = session.scalar(select(Category).where(
+            Category.code == code, Category.kind == "incident", Category.active.is_(True)
+        )) if code else None
+        if cat is None:
+            errors["category"] = MESSAGES["category"]
+        return cat, []
+    if kind == "otrygghet":
+        codes = _list(data, "reasons")
+        cats = list(session.scalars(select(Category).where(
+            Category.code.in_(codes), Category.kind == "otrygghet", Category.active.is_(True)
+        ).order_by(Category.sort_order))) if codes else []
+        if not cats or len(cats) != len(set(codes)):
+            errors["reasons"] = MESSAGES["reasons"]
+            return None, []
+        return cats[0], cats
+    return None, []
+
+
+def _location(session: Session, data, area: Area, errors: dict[str, str]) -> tuple:
+    place_id = _text(data.get("place"))
+    if place_id:
+        row = None
+        if place_id.isdigit() and len(place_id) < 10:
+            row = session.execute(
+                select(func.ST_X(Place.geom), func.ST_Y(Place.geom))
+                .where(Place.id == int(place_id), Place.area_id == area.id)
+            ).first()
+        if row is None:
+            errors["place"] = MESSAGES["place"]
+            return None, None
+        return float(row[0]), float(row[1])
+    if not _text(data.get("lon")) and not _text(data.get("lat")):
+        errors["location"] = MESSAGES["location"]
+        return None, None
+    lon, lat = parse_lonlat(data.get("lon"), data.get("lat"), errors)
+    if lon is None or lat is None:
+        return None, None
+    if not point_in_area(session, area.id, lon, lat):
+        errors["location"] = MESSAGES["outside"]
+    return lon, lat
+
+
+def _public_time(data, tz: ZoneInfo, now: datetime, errors: dict[str, str]):
+    when = _text(data.get("when")) or "now"
+    if when not in WHEN_CHOICES:
+        errors["when"] = MESSAGES["when"]
+        return now, None, "unknown"
+    if when == "now":
+        return now, None, "exact"
+    if when == "recurring":
+        return now, None, "recurring"
+    day = _parse_date(_text(data.get("date")))
+    if day is None:
+        errors["date"] = MESSAGES["date"]
+    clock = _parse_time(_text(data.get("time")))
+    if clock is None:
+        errors["time"] = MESSAGES["time"]
+    if day is None or clock is None:
+        return now, None, "exact"
+    occurred = datetime.combine(day, clock, tzinfo=tz)
+    if occurred > now + FUTURE_TOLERANCE:
+        errors["date"] = MESSAGES["future"]
+    return occurred, None, "exact"
+
+
+def _staff_time(data, tz: ZoneInfo, now: datetime, errors: dict[str, str]):
+    start_text = _text(data.get("occurred_from"))
+    start = _parse_datetime(start_text, tz) if start_text else now
+    if start is None:
+        errors["occurred_from"] = MESSAGES["occurred_from"]
+        return now, None, "exact"
+    if start > now + FUTURE_TOLERANCE:
+        errors["occurred_from"] = MESSAGES["future"]
+    until_text = _text(data.get("occurred_until"))
+    if not until_text:
+        return start, None, "exact"
+    until = _parse_datetime(until_text, tz)
+    if until is None:
+        errors["occurred_until"] = MESSAGES["occurred_until"]
+        return start, None, "exact"
+    if until > now + FUTURE_TOLERANCE:
+        errors["occurred_until"] = MESSAGES["future"]
+    elif until < start:
+        errors["occurred_until"] = MESSAGES["window"]
+    return start, until, "window"
+
+
+def _staff_fields(session: Session, data, user: access.ActorLike, clean: CleanReport,
+                  errors: dict[str, str]) -> None:
+    org_text = _text(data.get("organisation"))
+    org_id = int(org_text) if org_text.isdigit() else None
+    if org_text and org_id is None:
+        errors["organisation"] = MESSAGES["organisation"]
+    org_id = org_id or user.organisation_id
+    if org_id is None or session.get(Organisation, org_id) is None:
+        errors.setdefault("organisation", MESSAGES["organisation"])
+    elif not access.can(user, "report.view_all_organisations") and org_id != user.organisation_id:
+        errors["organisation"] = MESSAGES["organisation_own"]
+    clean.organisation_id = org_id
+    severity_text = _text(data.get("severity"))
+    if severity_text:
+        if severity_text.isdigit() and int(severity_text) in SEVERITIES:
+            clean.severity = int(severity_text)
+        else:
+            errors["severity"] = MESSAGES["severity"]
+    note = _text(data.get("internal_note")) or None
+    if note and len(note) > MAX_NOTE:
+        errors["internal_note"] = MESSAGES["internal_note"]
+    clean.internal_note = note
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _parse_time(text: str) -> time | None:
+    if not re.fullmatch(r"\d{1,2}[:.]\d{2}", text):
+        return None
+    hour, minute = (int(p) for p in re.split(r"[:.]", text))
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _parse_datetime(text: str, tz: ZoneInfo) -> datetime | None:
+    parts = re.split(r"[T ]", text.strip(), maxsplit=1)
+    if len(parts) != 2:
+        return None
+    day, clock = _parse_date(parts[0]), _parse_time(parts[1][:5])
+    if day is None or clock is None:
+        return None
+    return datetime.combine(day, clock, tzinfo=tz)
