@@ -15,6 +15,7 @@ from est.models.core import (
     report_reason,
 )
 from est.models.hotspots import HOTSPOT_CLASSES, Hotspot, HotspotRun  # noqa: F401
+from est.models.promises import Promise, PromiseIndicator  # noqa: F401
 from est.models.review import ACTION_STATUSES, Action, Decision, Review  # noqa: F401
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""Medborgarlöften: drafting from a lägesbild, indicators and follow-up."""

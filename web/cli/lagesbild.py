@@ -1,0 +1,87 @@
+"""``est lagesbild`` and ``est promises draft``: write an export to a file (atomically)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from est.errors import ValidationError
+from est.lagesbild import FORMATS, build_lagesbild, parse_period, render
+from est.lagesbild.builder import DEFAULT_MIN_CELL
+from est.lagesbild.render import DOCUMENT_FORMATS
+from est.promises.draft import draft_promise
+from web.cli.base import EstCommand, EstGroup
+from web.db import get_session
+
+
+def _write(path: str, body: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it, so failures leave nothing."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(body)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _build(start: str, end: str, area: str | None, min_cell: int | None):
+    settings = current_app.config["EST_SETTINGS"]
+    k = min_cell or int(os.environ.get("EST_MIN_CELL") or DEFAULT_MIN_CELL)
+    return build_lagesbild(get_session(), area_code=area or settings.municipality, start=start,
+                           end=end, min_cell=k, tz=settings.timezone,
+                           crs=settings.projected_crs)
+
+
+def _check_output(path: str) -> None:
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise ValidationError(f"Katalogen {parent} finns inte.", field="output")
+
+
+@click.command("lagesbild", cls=EstCommand)
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day (inclusive), YYYY-MM-DD.")
+@click.option("--area", default=None, help="Kommunkod (default: EST_MUNICIPALITY).")
+@click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
+              help="Output format.")
+@click.option("-o", "--output", required=True, help="File to write.")
+@click.option("--min-cell", type=click.IntRange(1), default=None,
+              help="Hide counts below this (default EST_MIN_CELL or 5).")
+@with_appcontext
+def lagesbild(start, end, area, fmt, output, min_cell) -> None:
+    """Export the lägesbild of an area for a period (aggregates only)."""
+    parse_period(start, end)
+    _check_output(output)
+    lb = _build(start, end, area, min_cell)
+    _write(output, render(lb, fmt))
+    click.echo(f"Wrote {lb.title} ({fmt}) to {output}.")
+
+
+group = EstGroup("promises", help="Medborgarlöften: drafts from the lägesbild.")
+
+
+@group.command("draft")
+@click.option("--from", "start", required=True, help="Lägesbild first day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Lägesbild last day, YYYY-MM-DD.")
+@click.option("--period-start", required=True, help="Promise period first day.")
+@click.option("--period-end", required=True, help="Promise period last day.")
+@click.option("--area", default=None, help="Kommunkod (default: EST_MUNICIPALITY).")
+@click.option("--format", "fmt", required=True, type=click.Choice(list(DOCUMENT_FORMATS)))
+@click.option("-o", "--output", required=True, help="File to write.")
+@with_appcontext
+def draft(start, end, period_start, period_end, area, fmt, output) -> None:
+    """Draft a medborgarlöfte from the lägesbild of a period."""
+    parse_period(start, end)
+    first, last = parse_period(period_start, period_end)
+    _check_output(output)
+    lb = _build(start, end, area, None)
+    _write(output, render(draft_promise(lb, period_start=first, period_end=last), fmt))
+    click.echo(f"Wrote the draft ({fmt}) to {output}.")

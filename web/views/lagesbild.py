@@ -1,0 +1,110 @@
+"""Lägesbild pages: the HTML view with a Folium map, and downloads in every format."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+import folium
+from flask import Blueprint, Response, current_app, render_template, request
+
+from est.lagesbild import FORMATS, build_lagesbild, render
+from est.lagesbild.builder import DEFAULT_MIN_CELL
+from est.lagesbild.render import html_fragment
+from web import maps
+from web.auth import roles_required
+from web.db import get_session
+
+bp = Blueprint("lagesbild", __name__)
+STAFF = ("admin", "coordinator", "viewer")
+CLASS_COLOURS = {"new": "#e67e22", "persistent": "#c0392b", "intensifying": "#8e0000",
+                 "diminishing": "#7f8c8d", "sporadic": "#2980b9"}
+
+
+def min_cell() -> int:
+    """Return the minimum published count (``EST_MIN_CELL`` in config or environment)."""
+    value = current_app.config.get("EST_MIN_CELL") or os.environ.get("EST_MIN_CELL")
+    return int(value) if value else DEFAULT_MIN_CELL
+
+
+def period_args() -> dict:
+    """Read ``from``, ``to`` and ``area`` (defaults: the last 90 days, the configured area)."""
+    settings = current_app.config["EST_SETTINGS"]
+    today = datetime.now(settings.tz).date()
+    return {
+        "start": request.args.get("from") or (today - timedelta(days=90)).isoformat(),
+        "end": request.args.get("to") or (today - timedelta(days=1)).isoformat(),
+        "area_code": request.args.get("area") or settings.municipality,
+    }
+
+
+def build_from_request(**kw):
+    """Build the lägesbild the request asks for."""
+    settings = current_app.config["EST_SETTINGS"]
+    return build_lagesbild(get_session(), **period_args(), min_cell=min_cell(),
+                           tz=settings.timezone, crs=settings.projected_crs, **kw)
+
+
+def download(body: bytes, fmt: str, name: str) -> Response:
+    """Return ``body`` as an attachment named ``name.<ext>``."""
+    media, ext = FORMATS[fmt]
+    return Response(body, mimetype=media, headers={
+        "Content-Disposition": f'attachment; filename="{name}.{ext}"'})
+
+
+@bp.get("/lagesbild")
+@roles_required(*STAFF)
+def show():
+    """Show the lägesbild of a period with its map, tables, charts and download links."""
+    lb = build_from_request()
+    args = period_args()
+    return render_template("lagesbild/show.html", lb=lb, body=html_fragment(lb),
+                           map=maps.embed(_map(lb)), args=args, formats=list(FORMATS))
+
+
+@bp.get("/lagesbild/export.<fmt>")
+@roles_required(*STAFF)
+def export(fmt: str):
+    """Download the lägesbild as html, pdf, docx, md, csv or geojson."""
+    lb = build_from_request()
+    body = render(lb, fmt)
+    return download(body, fmt, f"lagesbild-{lb.area_code}-{lb.start}-{lb.end}")
+
+
+def _map(lb) -> folium.Map:
+    features = lb.geojson["features"]
+    outline = {"type": "Feature", "geometry": lb.outline, "properties": {}}
+    m = maps.base_map(maps.bounds_of([f for f in features if f["properties"]["layer"]
+                                      == "hotspot"] or [outline]))
+    maps.add_boundary(m, lb.outline, lb.area_name)
+    cells = [f for f in features if f["properties"]["layer"] == "count_cell"]
+    if cells:
+        top = max(f["properties"]["count"] for f in cells)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": cells}, name="Händelser per ruta",
+            style_function=lambda f: {"color": "#b03a2e", "weight": 0.3,
+                                      "fillColor": "#c0392b",
+                                      "fillOpacity": 0.1 + 0.5 * f["properties"]["count"] / top},
+            tooltip=folium.GeoJsonTooltip(["count"], aliases=["Händelser"]),
+        ).add_to(m)
+    for layer, name, colour in (("otrygghet_place", "Otrygga platser", "#6c3483"),):
+        feats = [f for f in features if f["properties"]["layer"] == layer]
+        if feats:
+            folium.GeoJson({"type": "FeatureCollection", "features": feats}, name=name,
+                           style_function=lambda _f, c=colour: {"color": c, "weight": 2,
+                                                                "fillOpacity": 0.2},
+                           tooltip=folium.GeoJsonTooltip(["name", "count"],
+                                                         aliases=["Plats", "Rapporter"]),
+                           ).add_to(m)
+    spots = [f for f in features if f["properties"]["layer"] == "hotspot"]
+    if spots:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": spots}, name="Hot spots",
+            style_function=lambda f: {"color": CLASS_COLOURS.get(f["properties"]["class"],
+                                                                 "#555"),
+                                      "weight": 2, "fillOpacity": 0.35},
+            tooltip=folium.GeoJsonTooltip(["name", "class_sv", "count"],
+                                          aliases=["Hot spot", "Klass", "Rapporter"]),
+        ).add_to(m)
+    maps.add_layer_control(m)
+    return m
