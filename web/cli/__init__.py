@@ -19,6 +19,8 @@ def register_commands(app: Flask) -> None:
     for command in (db.group, areas.group, categories.group, demo.demo, serve.serve):
         app.cli.add_command(command)
     app.cli.add_command(importlib.import_module("web.cli.hotspots").group)
+    app.cli.add_command(importlib.import_module("web.cli.lagesbild").lagesbild)
+    app.cli.add_command(importlib.import_module("web.cli.lagesbild").group)
 
 
 class _Cli(FlaskGroup):
