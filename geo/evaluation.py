@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+import shapely.affinity
 
 WEEK_S = 7 * 24 * 3600
 
@@ -601,3 +602,56 @@ def backtest(
         baselines.append({"share": real_share, "hit_rate": hit, "pai": hit / real_share,
                           "pei_star": cap / best if best else float("nan")})
     return per_method, baselines
+
+
+def evaluate_classes(
+    scales: Sequence[str | int] = tuple(SCALES), seeds: Sequence[int] = (0, 1, 2),
+    method: str = "default",
+) -> list[dict]:
+    """Classify the last planted week against the 12 before and check the planted truth.
+
+    Spots active over the whole period should come out ``persistent``; spots planted only
+    in the last week ``new``. The data are placed in SWEREF 99 TM (EPSG:3006).
+
+    Returns
+    -------
+    list of dict
+        Per scale: ``steady`` and ``recent`` spot counts, how many of each got the expected
+        class (``steady_ok``, ``recent_ok``), the class counts of all places, and
+        ``unmatched`` places touching no planted spot.
+    """
+    from collections import Counter
+
+    from geo.hotspots.detect import PointSet
+    from geo.hotspots.spacetime import classify
+    from geo.projection import to_wgs84
+
+    out = []
+    for scale in scales:
+        row = {"scale": None, "steady": 0, "recent": 0, "steady_ok": 0, "recent_ok": 0,
+               "classes": Counter(), "unmatched": 0, "places": 0}
+        for seed in seeds:
+            d = planted(scale, seed)
+            row["scale"] = d.name
+            x, y = d.x + 450_000.0, d.y + 6_550_000.0
+            lon, lat = to_wgs84(x, y, 3006)
+            points = PointSet(lon, lat, x, y, d.t, d.category, d.kind, 3006)
+            res = classify(points, d.end - np.timedelta64(WEEK_S, "s"), d.end,
+                           baseline_weeks=d.weeks - 1, method=method)
+            discs = [shapely.affinity.translate(g, 450_000.0, 6_550_000.0)
+                     for g in spot_discs(d.spots)]
+            row["places"] += len(res.hotspots)
+            row["classes"].update(h.klass for h in res.hotspots)
+            for h in res.hotspots:
+                if not any(h.polygon_m.intersects(g) for g in discs):
+                    row["unmatched"] += 1
+            for s, disc in zip(d.spots, discs, strict=True):
+                got = {h.klass for h in res.hotspots if h.polygon_m.intersects(disc)}
+                if s.recent_only:
+                    row["recent"] += 1
+                    row["recent_ok"] += got == {"new"}
+                else:
+                    row["steady"] += 1
+                    row["steady_ok"] += got == {"persistent"}
+        out.append(row)
+    return out

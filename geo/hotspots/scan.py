@@ -13,13 +13,15 @@ flagged. The count's Poisson upper-tail p-value is corrected for false discoveri
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import ndimage, stats
 
 from geo.hotspots import grid
 from geo.hotspots.clusters import Clusters, empty_clusters, poisson_z, relabel_by_size
 
-SCAN_DEFAULTS: dict[str, object] = {
+SCAN_DEFAULTS: dict[str, Any] = {
     "cell_m": 25.0,
     "window_m": (75.0, 150.0),
     "guard_m": 100.0,
@@ -30,9 +32,9 @@ SCAN_DEFAULTS: dict[str, object] = {
 }
 
 
-def scan_params(params: dict | None = None) -> dict:
+def scan_params(params: dict | None = None) -> dict[str, Any]:
     """Return the scan parameters with defaults filled in and checked."""
-    p = dict(SCAN_DEFAULTS)
+    p: dict[str, Any] = dict(SCAN_DEFAULTS)
     unknown = set(params or {}) - set(p)
     if unknown:
         raise ValueError(f"unknown scan parameter(s): {', '.join(sorted(unknown))}")

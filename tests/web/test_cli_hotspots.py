@@ -144,8 +144,9 @@ def test_evaluate_prints_recall_and_precision(csv_runner):
                                   "--methods", "default,plain-dbscan"])
     assert res.exit_code == 0, res.output
     rows = [line.split() for line in res.output.splitlines() if line.startswith("2,000")]
-    assert [r[2] for r in rows] == ["default", "plain-dbscan"]
+    assert [r[2] for r in rows[:2]] == ["default", "plain-dbscan"]
     assert float(rows[0][3]) >= 0.9 and float(rows[0][4]) >= 0.9
+    assert "recent → new" in res.output and len(rows) == 3  # the classes row
     res = csv_runner.invoke(args=["hotspots", "evaluate", "--methods", "magic"])
     assert res.exit_code == 2
 

@@ -274,6 +274,18 @@ def evaluate_cmd(scales: str, seeds: int, methods: str) -> None:
         click.echo(f"{s['scale']:11} {s['n_points']:>8,} {s['method']:13} {s['recall']:>6.2f} "
                    f"{s['precision']:>9.2f} {s['found']:>3}/{s['planted']:<3} "
                    f"{s['detected']:>8} {s['seconds']:>7.2f}")
+    if "default" not in method_list:
+        return
+    from geo.evaluation import evaluate_classes
+
+    click.echo("")
+    click.echo("Classes of the default method: last week vs the 12 weeks before.")
+    click.echo(f"{'scale':11} {'steady → persistent':>20} {'recent → new':>13} "
+               f"{'unmatched':>9}  all places")
+    for r in evaluate_classes(scale_list, range(seeds)):
+        classes = ", ".join(f"{k} {v}" for k, v in sorted(r["classes"].items()))
+        click.echo(f"{r['scale']:11} {r['steady_ok']:>10}/{r['steady']:<9} "
+                   f"{r['recent_ok']:>6}/{r['recent']:<6} {r['unmatched']:>9}  {classes}")
 
 
 @group.command("backtest")
