@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(overrides)
     register_database(app)
+    register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -40,12 +41,25 @@ def register_database(app: Flask) -> None:
     db.init_app(app)
 
 
+def register_extensions(app: Flask) -> None:
+    """Bind Babel (sv, en), Flask-Login, CSRF protection and the rate limiter."""
+    from web import auth, extensions
+
+    extensions.init_app(app)
+    auth.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from web.views import health, home
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    from web import auth
+    from web.views import moderation, report_public, staff
+
+    for bp in (auth.bp, report_public.bp, staff.bp, moderation.bp):
+        app.register_blueprint(bp)
 
 
 def register_commands(app: Flask) -> None:

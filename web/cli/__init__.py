@@ -14,9 +14,9 @@ from web.cli.base import HANDLED
 
 def register_commands(app: Flask) -> None:
     """Attach every ``est`` command and group to ``app.cli``."""
-    from web.cli import areas, categories, db, demo, serve
+    from web.cli import areas, categories, db, demo, serve, users
 
-    for command in (db.group, areas.group, categories.group, demo.demo, serve.serve):
+    for command in (db.group, areas.group, categories.group, demo.demo, serve.serve, users.group):
         app.cli.add_command(command)
     app.cli.add_command(importlib.import_module("web.cli.hotspots").group)
     app.cli.add_command(importlib.import_module("web.cli.lagesbild").lagesbild)

@@ -1,0 +1,53 @@
+"""``est users``: staff accounts (the first admin is made here)."""
+
+from __future__ import annotations
+
+import click
+
+from est.demo import DEMO_CODE, DEMO_PLACES
+from est.models import ROLES
+from est.services import users
+from est.services.reports import replace_places
+from web.cli.base import EstGroup
+from web.cli.demo import DEMO_STEPS
+from web.db import get_session
+
+group = EstGroup("users", help="Staff accounts, roles and organisations.")
+
+
+@group.command("create")
+@click.option("--email", required=True, help="Sign-in e-mail address.")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, type=click.Choice(ROLES),
+              help="admin, coordinator (EST samordnare), reporter or viewer.")
+@click.option("--org", "organisation", default=None,
+              help="Organisation name or id (required for reporters; see `est users orgs`).")
+@click.option("--password", default=None,
+              help="Password (at least 10 characters); prompted for when left out.")
+def create(email: str, name: str, role: str, organisation: str | None,
+           password: str | None) -> None:
+    """Create a staff account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = users.create_user(get_session(), email=email, name=name, role=role,
+                             organisation=organisation, password=password)
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@group.command("orgs")
+def orgs() -> None:
+    """List organisations (id, kind, name)."""
+    for org in users.list_organisations(get_session()):
+        click.echo(f"{org.id:4} {org.kind:13} {org.name}")
+
+
+def demo_reporting(session) -> str:
+    """Demo step: the Hallsberg place list and one demo account per role."""
+    places = replace_places(session, DEMO_CODE, DEMO_PLACES)
+    made = users.ensure_demo_accounts(session)
+    return (f"{places} named places for reporting without a map; demo accounts (password "
+            f"{users.DEMO_PASSWORD!r}): " + ", ".join(made))
+
+
+if demo_reporting not in DEMO_STEPS:
+    DEMO_STEPS.append(demo_reporting)

@@ -1,0 +1,50 @@
+"""Flask extensions, created unbound here and bound to an app in ``register_extensions``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+LANGUAGES = ("sv", "en")
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def select_locale() -> str:
+    """Return the language chosen with the language switch (Swedish by default)."""
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return "sv"
+
+
+def init_app(app: Flask) -> None:
+    """Bind Babel, Flask-Login, CSRF protection and the rate limiter to ``app``."""
+    settings = app.config["EST_SETTINGS"]
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "sv")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    # Flask-Limiter keeps state on its (module-level) instance: set every option explicitly.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("EST_REPORT_RATE_LIMIT", "10 per minute;60 per hour")
+    app.config.setdefault("EST_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @app.before_request
+    def _language() -> None:
+        g.lang = select_locale()
+        g.path = request.full_path.rstrip("?")
