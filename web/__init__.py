@@ -51,15 +51,21 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
-    from web.views import health, home
-
-    app.register_blueprint(health.bp)
-    app.register_blueprint(home.bp)
     from web import auth
-    from web.views import moderation, report_public, staff
+    from web.views import (
+        health,
+        home,
+        lagesbild,
+        moderation,
+        promises,
+        report_public,
+        review,
+        staff,
+    )
 
-    for bp in (auth.bp, report_public.bp, staff.bp, moderation.bp):
-        app.register_blueprint(bp)
+    for module in (health, home, auth, report_public, staff, moderation, review, lagesbild,
+                   promises):
+        app.register_blueprint(module.bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,0 +1,235 @@
+"""The weekly review pages: roles, filters, actions CRUD, follow-up, meeting, print views."""
+
+import re
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon, box
+from sqlalchemy import select
+
+from est.models import Action, User
+from est.models.hotspots import Hotspot, HotspotRun
+from est.review import Week
+from est.services.users import hash_password
+
+TZ = "Europe/Stockholm"
+W = Week(2026, 40, TZ)  # 28 Sep – 4 Oct 2026, well in the past
+SLUG = W.slug
+STATION = (15.1110, 59.0645, 15.1135, 59.0657)
+PASSWORD_HASH = hash_password("correct horse battery")
+
+
+def at(day, hour=12):
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(TZ))
+
+
+@pytest.fixture
+def hallsberg(make_area, make_organisation):
+    area = make_area()
+    org = make_organisation("Hallbo AB", "bostadsbolag", area=area)
+    police = make_organisation("Polisen", "polis", area=area)
+    return area, org, police
+
+
+@pytest.fixture
+def login(client, db_session, hallsberg):
+    """Sign the test client in as a new user with ``role`` (member of Hallbo)."""
+
+    def _login(role, org=None):
+        org = org or hallsberg[1]
+        user = User(email=f"{role}-{uuid.uuid4().hex[:6]}@example.se", name=role.title(),
+                    role=role, organisation_id=org.id, password_hash=PASSWORD_HASH)
+        db_session.add(user)
+        db_session.flush()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def hotspot(db_session, hallsberg):
+    area = hallsberg[0]
+    run = HotspotRun(area_id=area.id, window_start=W.start, window_end=W.end, baseline_weeks=12,
+                     method="scan", parameters={}, params_hash="x", data_version="x", n_reports=9)
+    poly = MultiPolygon([box(*STATION)])
+    run.hotspots = [Hotspot(rank=1, lineage_id=uuid.uuid4(), klass="new",
+                            polygon=from_shape(poly, srid=4326),
+                            centroid=from_shape(poly.centroid, srid=4326), count=9,
+                            area_m2=25000.0, counts={"weekly": [0] * 12,
+                                                     "by_category": {"klotter": 9}},
+                            profile={"busiest_weekdays": ["sat"], "busiest_hours": [22]})]
+    db_session.add(run)
+    db_session.flush()
+    return run.hotspots[0]
+
+
+@pytest.fixture
+def week_reports(hallsberg, make_report):
+    area, org, police = hallsberg
+    day = W.monday + timedelta(days=5)
+    for _ in range(9):
+        make_report(15.1122, 59.0651, area=area, code="klotter", occurred_at=at(day, 22),
+                    organisation_id=org.id)
+    make_report(15.1122, 59.0651, area=area, code="belysning", occurred_at=at(day, 20),
+                source="public", status="published")
+    return area
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    (None, 302), ("reporter", 403), ("viewer", 200), ("coordinator", 200), ("admin", 200),
+])
+def test_review_page_access(client, login, week_reports, role, status):
+    if role:
+        login(role)
+    res = client.get(f"/granskning/{SLUG}")
+    assert res.status_code == status
+    if status == 302:
+        assert "/logga-in" in res.headers["Location"]
+
+
+@pytest.fixture
+def busy_station(hallsberg, make_report):
+    """A tight cluster at the station this week over a thin, even background of 12 weeks."""
+    area = hallsberg[0]
+    rng = np.random.default_rng(46)
+    for i in range(25):
+        make_report(15.1122 + rng.normal(0, 0.0002), 59.0651 + rng.normal(0, 0.0001), area=area,
+                    code="klotter", occurred_at=at(W.monday + timedelta(days=i % 7), 22))
+    for _ in range(240):
+        day = W.monday - timedelta(days=int(rng.integers(-6, 84)))
+        make_report(float(rng.uniform(15.06, 15.16)), float(rng.uniform(59.035, 59.095)),
+                    area=area, code="nedskrapning", occurred_at=at(day, 14))
+    return area
+
+
+def test_review_page_detects_and_lists_hot_spots(client, login, busy_station):
+    login("coordinator")
+    html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
+    assert 'data-class="new"' in html
+    assert re.search(r"<strong>2[5-9] rapporter</strong>", html)  # the station cluster
+    assert "Klotter 2" in html  # its dominant category
+
+
+def test_review_page_for_coordinator_shows_points_and_legend(
+        client, login, week_reports, hotspot):
+    login("coordinator")
+    html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
+    assert "Vecka 40 2026" in html
+    assert "<strong>10</strong> rapporter denna vecka" in html
+    assert "L.canvas" in html  # individual reports drawn as canvas markers
+    assert "Teckenförklaring" in html and "Otrygghet (ring)" in html
+    assert "Hot spots" in html and "Kommundelar" not in html  # no districts in this fixture
+    assert f"/granskning/{W.shift(-1).slug}" in html and f"/granskning/{W.shift(1).slug}" in html
+    # weekday x hour: Saturday 22:00 holds the nine klotter reports
+    assert 'title="9"' in html
+
+
+def test_viewer_sees_aggregates_only(client, login, week_reports, hotspot):
+    login("viewer")
+    html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
+    assert "L.canvas" not in html and "Rapporter per ruta" in html
+    assert "15.1122" not in html
+    assert "Ny åtgärd" not in html
+
+
+def test_filters_are_in_the_url_and_apply(client, login, week_reports, hallsberg):
+    login("coordinator")
+    html = client.get(f"/granskning/{SLUG}?kind=otrygghet").get_data(as_text=True)
+    assert "<strong>1</strong> rapporter denna vecka" in html
+    assert f"/granskning/{W.shift(1).slug}?kind=otrygghet" in html  # filters kept when paging
+    html = client.get(f"/granskning/{SLUG}?organisation={hallsberg[1].id}").get_data(
+        as_text=True)
+    assert "<strong>9</strong> rapporter denna vecka" in html
+    assert client.get(f"/granskning/{SLUG}?district=nope").status_code == 400
+
+
+def test_bad_week_is_404(client, login, hallsberg):
+    login("coordinator")
+    assert client.get("/granskning/2026-W99").status_code == 404
+
+
+def test_create_action_from_hot_spot_and_follow_up_next_week(
+        client, login, db_session, hallsberg, hotspot, make_report):
+    area, org, _police = hallsberg
+    login("coordinator")
+    form = client.get(f"/granskning/{SLUG}/atgard/ny?hotspot={hotspot.id}")
+    assert form.status_code == 200 and "Hot spot #1" in form.get_data(as_text=True)
+    bad = client.post(f"/granskning/{SLUG}/atgard/ny?hotspot={hotspot.id}",
+                      data={"hotspot_id": hotspot.id, "title": "", "organisation_id": ""})
+    assert bad.status_code == 400
+    assert "Rätta följande" in bad.get_data(as_text=True)
+    assert db_session.scalar(select(Action.id)) is None
+    res = client.post(f"/granskning/{SLUG}/atgard/ny?hotspot={hotspot.id}", data={
+        "hotspot_id": hotspot.id, "title": "Väktare fredag och lördag kväll",
+        "organisation_id": org.id, "contact_person": "Anna Andersson",
+        "starts_on": "2026-10-05", "due_on": "2026-12-31", "status": "in_progress"})
+    assert res.status_code == 302
+    action = db_session.scalars(select(Action)).one()
+    assert action.lineage_id == hotspot.lineage_id and action.created_by is not None
+    # hand-counted follow-up: 3 reports in the 2 weeks before, 1 in the 2 weeks after
+    for d in (3, 6, 10):
+        make_report(15.1122, 59.0651, area=area, occurred_at=at(date(2026, 10, 5)
+                                                                  - timedelta(days=d)))
+    make_report(15.1122, 59.0651, area=area, occurred_at=at(date(2026, 10, 9)))
+    later = W.shift(2).slug  # the review of 2026-W42 (12–18 Oct): two weeks after the start
+    html = client.get(f"/granskning/{later}").get_data(as_text=True)
+    assert "Väktare fredag och lördag kväll" in html
+    row = re.search(r'data-action="\d+">(.*?)</tr>', html, re.S).group(1)
+    assert "3 → 1 rapporter (2 v före/efter, -67 %)" in row
+    assert "Pågår" in row
+
+
+def test_action_permissions(client, login, db_session, hallsberg, hotspot):
+    area, org, police = hallsberg
+    login("viewer")
+    assert client.get(f"/granskning/{SLUG}/atgard/ny?hotspot={hotspot.id}").status_code == 403
+    login("coordinator")
+    client.post(f"/granskning/{SLUG}/atgard/ny", data={
+        "hotspot_id": hotspot.id, "title": "Klottersanering", "organisation_id": org.id,
+        "starts_on": "2026-10-05"})
+    action = db_session.scalars(select(Action)).one()
+    # a reporter of the responsible organisation may set status and outcome
+    login("reporter", org=org)
+    res = client.post(f"/atgarder/{action.id}", data={"status": "not_done",
+                                                     "outcome_note": "Hann inte",
+                                                     "title": "ignored"})
+    assert res.status_code == 302
+    db_session.refresh(action)
+    assert (action.status, action.outcome_note, action.title) == (
+        "not_done", "Hann inte", "Klottersanering")
+    # a reporter of another organisation may not
+    login("reporter", org=police)
+    assert client.post(f"/atgarder/{action.id}", data={"status": "done"}).status_code == 403
+
+
+def test_meeting_record_agenda_minutes_and_pdf(client, login, db_session, hallsberg,
+                                               week_reports):
+    login("coordinator")
+    res = client.post(f"/granskning/{SLUG}/mote", data={
+        "participants": ["Hallbo AB", "Polisen"], "notes": "Mycket klotter vid stationen",
+        "decision_text": ["Hallbo sanerar inom 24 h", ""], "decision_action": ["", ""]})
+    assert res.status_code == 302
+    page = client.get(f"/granskning/{SLUG}/mote?saved=1").get_data(as_text=True)
+    assert "sparade" in page and "Mycket klotter vid stationen" in page
+    agenda = client.get(f"/granskning/{SLUG}/dagordning").get_data(as_text=True)
+    assert "Dagordning EST-möte" in agenda and "Åtgärder som ska vara klara" in agenda
+    minutes = client.get(f"/granskning/{SLUG}/protokoll").get_data(as_text=True)
+    assert "Hallbo AB, Polisen" in minutes and "Hallbo sanerar inom 24 h" in minutes
+    pdf = client.get(f"/granskning/{SLUG}/protokoll?format=pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    assert "Protokoll EST-möte" in text and "Hallbo sanerar inom 24 h" in text
+    login("viewer")
+    assert client.post(f"/granskning/{SLUG}/mote", data={"notes": "x"}).status_code == 403
+    assert "Mycket klotter" in client.get(f"/granskning/{SLUG}/mote").get_data(as_text=True)
