@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
 from flask import current_app, url_for
 from jinja2 import Template
 
@@ -105,9 +105,23 @@ def add_layer_control(m: folium.Map) -> None:
     folium.LayerControl(collapsed=True).add_to(m)
 
 
-def add_script(m: folium.Map, js: str) -> None:
-    """Append a script that runs after the map exists (the map object is ``window.estMap``)."""
-    m.get_root().script.add_child(Element(f"window.estMap = {m.get_name()};\n{js}"))
+class _AfterMap(MacroElement):
+    """A script rendered as a child of the map, so it runs after ``L.map`` exists."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}window.estMap = {{ this._parent.get_name() }};\n"
+        "{{ this.js }}\n{% endmacro %}"
+    )
+
+    def __init__(self, js: str):
+        super().__init__()
+        self._name = "AfterMap"
+        self.js = js
+
+
+def after_map(m: folium.Map, js: str) -> None:
+    """Run ``js`` once the map exists; the map object is ``window.estMap``."""
+    _AfterMap(js).add_to(m)
 
 
 def embed(m: folium.Map) -> dict[str, str]:

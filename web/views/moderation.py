@@ -13,7 +13,7 @@ from est.services.categories import list_categories
 from web import maps
 from web.auth import current_actor, roles_required
 from web.db import get_session
-from web.views.report_public import after_map, location_map, municipality, translated
+from web.views.report_public import location_map, municipality, translated
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderering")
 
@@ -31,7 +31,7 @@ def queue():
     maps.add_boundary(m, outline["geometry"], area.name)
     points = [{"lat": r.lat, "lon": r.lon, "ref": r.reference, "label": r.category_label,
                "url": url_for(".detail", report_id=r.id)} for r in rows]
-    after_map(m, f"window.estPendingLayer(window.estMap, {json.dumps(points)});")
+    maps.after_map(m, f"window.estPendingLayer(window.estMap, {json.dumps(points)});")
     return render_template("staff/moderation.html", rows=rows, area=area, map=maps.embed(m))
 
 

@@ -7,7 +7,6 @@ import re
 import secrets
 import uuid
 
-from branca.element import MacroElement
 from flask import (
     Blueprint,
     abort,
@@ -19,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from jinja2 import Template
 
 from est import queries
 from est.errors import ValidationError
@@ -91,28 +89,8 @@ def location_map(area: Area, point: tuple[float, float] | None = None,
         "noPosition": _("Det gick inte att hämta din position. Klicka i kartan eller skriv "
                         "koordinater i stället."),
     }
-    after_map(m, f"window.estReportMap(window.estMap, {json.dumps(options)});")
+    maps.after_map(m, f"window.estReportMap(window.estMap, {json.dumps(options)});")
     return m
-
-
-class _AfterMap(MacroElement):
-    """Script rendered after ``L.map`` exists (a child of the map, unlike root.script)."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}window.estMap = {{ this._parent.get_name() }};\n"
-        "{{ this.js }}\n{% endmacro %}"
-    )
-
-    def __init__(self, js: str):
-        super().__init__()
-        self._name = "AfterMap"
-        self.js = js
-
-
-def after_map(m, js: str) -> None:
-    """Run ``js`` once the map exists; the map object is ``window.estMap``."""
-    # web.maps.add_script puts the code in root.script, which renders before L.map is created.
-    _AfterMap(js).add_to(m)
 
 
 @bp.route("/rapportera", methods=["GET", "POST"])
