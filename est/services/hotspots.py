@@ -257,7 +257,8 @@ def preview(
     """Return the run :func:`get_or_detect` would store, without writing anything.
 
     A stored run with the same inputs and data is returned as is; otherwise the result is
-    an unsaved :class:`HotspotRun` (lineages inherited from stored runs where they overlap).
+    an unsaved :class:`HotspotRun` whose hot spots carry the ``lineage_id`` inherited from an
+    overlapping stored hot spot, or None for a new place.
     """
     with transaction(session):
         req = resolve_request(session, area_code=area_code, start=start, end=end,
@@ -266,11 +267,14 @@ def preview(
         version = data_version(session, req)
         run = find_run(session, req, version)
         if run is None:
-            run = _build_run(session, req, load_points(session, req), version)
+            # Unsaved: only inherited identities are shown; new places get theirs on save.
+            run = _build_run(session, req, load_points(session, req), version,
+                             new_lineages=False)
     return run
 
 
-def _build_run(session: Session, req: RunRequest, points: PointSet, version: str) -> HotspotRun:
+def _build_run(session: Session, req: RunRequest, points: PointSet, version: str, *,
+               new_lineages: bool = True) -> HotspotRun:
     """Detect and classify, match lineages to earlier runs, and build (unsaved) rows."""
     np_start = np.datetime64(req.start.replace(tzinfo=None), "s")
     np_end = np.datetime64(req.end.replace(tzinfo=None), "s")
@@ -302,8 +306,8 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
         created_at=datetime.now(UTC),
     )
     run.hotspots = [
-        _row(rank, h, lin) for rank, (h, lin) in enumerate(zip(result.hotspots, lineages,
-                                                               strict=True), start=1)
+        _row(rank, h, lin or (uuid.uuid4() if new_lineages else None))
+        for rank, (h, lin) in enumerate(zip(result.hotspots, lineages, strict=True), start=1)
     ]
     return run
 
@@ -312,7 +316,7 @@ def _row(rank: int, h: GeoHotspot, lineage) -> Hotspot:
     prof = h.profile
     return Hotspot(
         rank=rank,
-        lineage_id=lineage or uuid.uuid4(),
+        lineage_id=lineage,
         klass=h.klass,
         polygon=from_shape(as_multipolygon(h.polygon), srid=4326),
         centroid=from_shape(shapely.Point(*h.centroid), srid=4326),
@@ -403,7 +407,7 @@ def hotspot_feature(h: Hotspot) -> dict:
         "geometry": shapely.geometry.mapping(to_shape(h.polygon)),
         "properties": {
             "rank": h.rank,
-            "lineage_id": str(h.lineage_id),
+            "lineage_id": str(h.lineage_id) if h.lineage_id else None,
             "class": h.klass,
             "count": h.count,
             "area_m2": h.area_m2,

@@ -107,9 +107,15 @@ def test_same_inputs_and_data_reuse_the_stored_run(db_session, town, add_reports
 
 
 def test_preview_writes_nothing(db_session, town):
+    week1 = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=14),
+                              end=END - timedelta(days=7))
     run = svc.preview(db_session, area_code="1861", start=END - timedelta(days=7), end=END)
     assert run.id is None and run.hotspots
-    assert db_session.scalar(select(func.count()).select_from(HotspotRun)) == 0
+    assert db_session.scalar(select(func.count()).select_from(HotspotRun)) == 1
+    (station,) = at(run, STATION)
+    assert station.lineage_id == at(week1, STATION)[0].lineage_id
+    (square,) = at(run, SQUARE)
+    assert square.lineage_id is None  # a new place gets its identity when stored
 
 
 def test_pending_and_rejected_reports_are_not_counted(db_session, make_area, add_reports):
