@@ -126,7 +126,8 @@ def classify(
             places.append((_reindex([h], np.flatnonzero(in_b))[0], False, True,
                            h.expected / baseline_weeks, h.polygon_m))
 
-    week_of = np.floor((pb.t - b_start) / WEEK).astype(np.int64) if len(pb) else np.zeros(0)
+    week_of = (np.floor((pb.t - b_start) / WEEK).astype(np.int64) if len(pb)
+               else np.zeros(0, dtype=np.int64))
     out = []
     for h, hot_now, hot_before, e_week, poly in places:
         inside_r = shapely.contains_xy(poly, pr.x, pr.y)

@@ -101,3 +101,12 @@ def test_lineages_match_by_overlap_one_to_one():
     assert result == [None, "A", None, "B"]
     assert match_lineages([], previous) == []
     assert match_lineages([a], []) == [None]
+
+
+def test_no_reports_before_the_window_makes_everything_new():
+    """An empty baseline (e.g. the first weeks of a new municipality) is not an error."""
+    rng = np.random.default_rng(3)
+    pts = build([(rng.uniform(0, 3000, 300), rng.uniform(0, 3000, 300),
+                  weeks_ago(rng, 300, 1, 1)), spot(rng, 800, 800, 25, 1, 1)])
+    res = classify(pts, END - np.timedelta64(WEEK, "s"), END, baseline_weeks=12)
+    assert classes_at(res, 800, 800) == ["new"]
