@@ -430,13 +430,56 @@ class EvalRow:
     error: str | None = None
 
 
+def place_in_crs(data: PlantedData, crs: int | str) -> PlantedData:
+    """Move planted data to the centre of a projected CRS's area of use, via WGS84.
+
+    The study square is centred on the CRS's area of use, converted to WGS84 longitude and
+    latitude and projected back, exactly as real reports reach the detector; the truth moves
+    with it. This lets ``est hotspots evaluate --crs EPSG:NNNN`` check the detector in the
+    metres of another CRS.
+
+    Parameters
+    ----------
+    data : PlantedData
+        Planted data in local metres (origin at the study square's corner).
+    crs : int or str
+        A projected CRS with metre units, e.g. 26916.
+
+    Returns
+    -------
+    PlantedData
+        A copy with ``x``, ``y``, spot and centre positions in ``crs`` metres.
+    """
+    from dataclasses import replace
+
+    from pyproj import CRS
+
+    from geo.projection import to_projected, to_wgs84, validate_projected_crs
+
+    code = validate_projected_crs(crs)
+    bounds = CRS.from_epsg(code).area_of_use.bounds  # west, south, east, north (degrees)
+    cx, cy = to_projected([(bounds[0] + bounds[2]) / 2], [(bounds[1] + bounds[3]) / 2], code)
+    dx, dy = float(cx[0]) - data.side_m / 2, float(cy[0]) - data.side_m / 2
+    lon, lat = to_wgs84(data.x + dx, data.y + dy, code)
+    x, y = to_projected(lon, lat, code)
+    return replace(
+        data, x=x, y=y,
+        spots=[replace(sp, x=sp.x + dx, y=sp.y + dy) for sp in data.spots],
+        centres=[(a + dx, b + dy, r) for a, b, r in data.centres],
+        extra={**data.extra, "crs": code},
+    )
+
+
 def evaluate(
     scales: Sequence[str | int] = tuple(SCALES),
     seeds: Sequence[int] = (0, 1, 2),
     methods: Sequence[str] = EVAL_METHODS,
     progress: Callable[[EvalRow], None] | None = None,
+    crs: int | str | None = None,
 ) -> list[EvalRow]:
     """Run every method on planted data at every scale and seed, without parameters.
+
+    With ``crs`` the data are first placed in that CRS (see :func:`place_in_crs`).
 
     Returns
     -------
@@ -450,6 +493,8 @@ def evaluate(
     for scale in scales:
         for seed in seeds:
             data = planted(scale, seed)
+            if crs is not None:
+                data = place_in_crs(data, crs)
             for name in methods:
                 t0 = time.perf_counter()
                 try:

@@ -149,6 +149,11 @@ def test_evaluate_prints_recall_and_precision(csv_runner):
     assert "recent → new" in res.output and len(rows) == 3  # the classes row
     res = csv_runner.invoke(args=["hotspots", "evaluate", "--methods", "magic"])
     assert res.exit_code == 2
+    res = csv_runner.invoke(args=["hotspots", "evaluate", "--scales", "2000", "--seeds", "1",
+                                  "--methods", "default", "--crs", "EPSG:26916"])
+    assert res.exit_code == 0 and "in EPSG:26916" in res.output
+    res = csv_runner.invoke(args=["hotspots", "evaluate", "--crs", "EPSG:4326"])
+    assert res.exit_code == 2 and "not a projected CRS" in res.output
 
 
 def test_backtest_on_a_csv(csv_runner, tmp_path):

@@ -244,7 +244,9 @@ def _emit(title: str, features: list[dict], fmt: str) -> None:
 @click.option("--seeds", type=click.IntRange(1, 20), default=3, show_default=True)
 @click.option("--methods", default=",".join(("default", "dbscan", "hdbscan", "kde", "gistar",
                                              "plain-dbscan")), show_default=True)
-def evaluate_cmd(scales: str, seeds: int, methods: str) -> None:
+@click.option("--crs", help="Place the planted data in this projected CRS (via WGS84), "
+                            "e.g. EPSG:26916; default: local metres.")
+def evaluate_cmd(scales: str, seeds: int, methods: str, crs: str | None) -> None:
     """Score every method on seeded planted hot spots: recall and precision, no parameters."""
     from geo.evaluation import EVAL_METHODS, SCALES, evaluate, summarise
 
@@ -262,8 +264,11 @@ def evaluate_cmd(scales: str, seeds: int, methods: str) -> None:
         if m not in EVAL_METHODS:
             raise click.BadParameter(f"{m!r}: choose from {', '.join(EVAL_METHODS)}",
                                      param_hint="--methods")
-    rows = evaluate(scale_list, range(seeds), method_list)
-    click.echo(f"Planted hot spots, {seeds} seed(s) per scale; recall and precision pooled.")
+    code = _crs(crs) if crs else None
+    rows = evaluate(scale_list, range(seeds), method_list, crs=code)
+    where = f" in EPSG:{code}" if code else ""
+    click.echo(f"Planted hot spots{where}, {seeds} seed(s) per scale; recall and precision "
+               "pooled.")
     click.echo(f"{'scale':11} {'points':>8} {'method':13} {'recall':>6} {'precision':>9} "
                f"{'found':>7} {'detected':>8} {'s/run':>7}")
     for s in summarise(rows):
