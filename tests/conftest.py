@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -36,30 +37,48 @@ def _cluster():
     return embedded_cluster(load_settings({**os.environ, "DATABASE_URL": ""}))
 
 
+@contextmanager
+def throwaway_database(name: str) -> Iterator[str]:
+    """Create database ``name`` afresh in the embedded cluster; drop it afterwards."""
+    cluster = _cluster()
+    cluster.start(log=lambda _m: None)
+    cluster.drop_database(name)
+    cluster.ensure_database(name, log=lambda _m: None)
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.drop_database(name)
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    """Yield an engine on ``url`` migrated to the latest revision, with default categories."""
+    eng = make_engine(url)
+    migrate.upgrade(eng, "heads")
+    with Session(eng) as session:
+        seed_categories(session)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    """Create (fresh) the test database with PostGIS and return its URL."""
+    """The test database's URL (``EST_TEST_DATABASE_URL`` or a throwaway embedded one)."""
     explicit = os.environ.get("EST_TEST_DATABASE_URL")
     if explicit:
         yield explicit
         return
-    cluster = _cluster()
-    cluster.start(log=lambda _m: None)
-    cluster.drop_database(TEST_DB)
-    cluster.ensure_database(TEST_DB, log=lambda _m: None)
-    yield cluster.url(TEST_DB)
-    cluster.drop_database(TEST_DB)
+    with throwaway_database(TEST_DB) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     """Engine on the migrated test database, with the default categories committed."""
-    eng = make_engine(database_url)
-    migrate.upgrade(eng, "heads")
-    with Session(eng) as session:
-        seed_categories(session)
-    yield eng
-    eng.dispose()
+    with migrated_engine(database_url) as eng:
+        yield eng
 
 
 @pytest.fixture

@@ -15,12 +15,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from est import migrate
-from est.db import make_engine
 from est.models import Base
-from est.services.categories import seed_categories
 
-from ..conftest import _cluster
+from ..conftest import migrated_engine, throwaway_database
 
 E2E_DB = f"est_e2e_{os.getpid()}"
 KEEP_TABLES = {"category", "spatial_ref_sys"}
@@ -29,23 +26,15 @@ KEEP_TABLES = {"category", "spatial_ref_sys"}
 @pytest.fixture(scope="session")
 def e2e_database_url() -> Iterator[str]:
     """Create the e2e database afresh and return its URL."""
-    cluster = _cluster()
-    cluster.start(log=lambda _m: None)
-    cluster.drop_database(E2E_DB)
-    cluster.ensure_database(E2E_DB, log=lambda _m: None)
-    yield cluster.url(E2E_DB)
-    cluster.drop_database(E2E_DB)
+    with throwaway_database(E2E_DB) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def e2e_engine(e2e_database_url: str) -> Iterator[Engine]:
     """Engine on the migrated e2e database with default categories."""
-    eng = make_engine(e2e_database_url)
-    migrate.upgrade(eng, "heads")
-    with Session(eng) as session:
-        seed_categories(session)
-    yield eng
-    eng.dispose()
+    with migrated_engine(e2e_database_url) as eng:
+        yield eng
 
 
 @pytest.fixture

@@ -7,20 +7,18 @@ from sqlalchemy import inspect, text
 
 from est import migrate
 from est.db import make_engine
-from tests.conftest import _cluster
+from tests.conftest import throwaway_database
 
 FRESH_DB = f"est_test_migrations_{os.getpid()}"
 
 
 @pytest.fixture
-def fresh_engine(database_url):
-    cluster = _cluster()
-    cluster.drop_database(FRESH_DB)
-    cluster.ensure_database(FRESH_DB, log=lambda _m: None)
-    eng = make_engine(cluster.url(FRESH_DB))
-    yield eng
-    eng.dispose()
-    cluster.drop_database(FRESH_DB)
+def fresh_engine():
+    """An engine on an empty PostGIS database (no migrations run)."""
+    with throwaway_database(FRESH_DB) as url:
+        eng = make_engine(url)
+        yield eng
+        eng.dispose()
 
 
 def test_upgrade_then_downgrade_base(fresh_engine):
