@@ -26,6 +26,7 @@ POLICY: dict[str, frozenset[str]] = {
     "aggregates.view": frozenset({"admin", "coordinator", "reporter", "viewer"}),
     "review.view": frozenset({"admin", "coordinator", "viewer"}),
     "users.manage": frozenset({"admin"}),
+    "promise.manage": frozenset({"admin", "coordinator"}),
 }
 ACTIONS = tuple(POLICY)
 
