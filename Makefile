@@ -25,7 +25,10 @@ test: bootstrap
 	@$(VENV)/pytest
 
 lint:
+	@echo "==> ruff"
 	@$(VENV)/ruff check .
+	@echo "==> mypy (est, geo)"
+	@$(VENV)/mypy
 
 bench: bootstrap
 	@for b in benchmarks/*.py; do echo "==> $$b"; $(VENV)/python $$b || exit 1; done

@@ -281,7 +281,7 @@ def _assign_sources(rng, rows: list[dict], today: date) -> None:
     for row in rows:
         orgs = SOURCE_BY_CATEGORY.get(row["category"])
         public = orgs is None or rng.random() < 0.2
-        if public:
+        if public or orgs is None:  # no orgs implies public; said again to narrow `orgs`
             row["source"] = "public"
             row["org_kind"] = None
             row["status"] = "pending" if row["occurred_at"] >= recent and rng.random() < 0.3 \

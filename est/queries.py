@@ -76,4 +76,4 @@ def counts_by_category(session: Session, area_id: int, start: datetime,
         .group_by(Category.kind, Category.label_sv)
         .order_by(func.count(Report.id).desc(), Category.label_sv)
     )
-    return [tuple(r) for r in session.execute(stmt)]
+    return [(kind, label, n) for kind, label, n in session.execute(stmt)]

@@ -352,8 +352,8 @@ def _matrix(session: Session, area: Area, district: Area | None, week: Week,
         .group_by(dow, hour)
     )
     matrix = [[0] * 24 for _ in range(7)]
-    for dow, hour, n in session.execute(stmt):
-        matrix[int(dow) - 1][int(hour)] = n
+    for isodow, h, n in session.execute(stmt):
+        matrix[int(isodow) - 1][int(h)] = n
     return matrix
 
 

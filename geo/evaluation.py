@@ -6,8 +6,10 @@ Coordinates are in metres in a projected CRS unless a docstring says otherwise; 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 import shapely
@@ -457,7 +459,10 @@ def place_in_crs(data: PlantedData, crs: int | str) -> PlantedData:
     from geo.projection import to_projected, to_wgs84, validate_projected_crs
 
     code = validate_projected_crs(crs)
-    bounds = CRS.from_epsg(code).area_of_use.bounds  # west, south, east, north (degrees)
+    area_of_use = CRS.from_epsg(code).area_of_use
+    if area_of_use is None:
+        raise ValueError(f"EPSG:{code} has no area of use to place the planted data in")
+    bounds = area_of_use.bounds  # west, south, east, north (degrees)
     cx, cy = to_projected([(bounds[0] + bounds[2]) / 2], [(bounds[1] + bounds[3]) / 2], code)
     dx, dy = float(cx[0]) - data.side_m / 2, float(cy[0]) - data.side_m / 2
     lon, lat = to_wgs84(data.x + dx, data.y + dy, code)
@@ -649,10 +654,23 @@ def backtest(
     return per_method, baselines
 
 
+class ClassCheck(TypedDict):
+    """Outcome of :func:`evaluate_classes` for one scale, summed over the seeds."""
+
+    scale: str | None
+    steady: int
+    recent: int
+    steady_ok: int
+    recent_ok: int
+    classes: Counter[str | None]
+    unmatched: int
+    places: int
+
+
 def evaluate_classes(
     scales: Sequence[str | int] = tuple(SCALES), seeds: Sequence[int] = (0, 1, 2),
     method: str = "default",
-) -> list[dict]:
+) -> list[ClassCheck]:
     """Classify the last planted week against the 12 before and check the planted truth.
 
     Spots active over the whole period should come out ``persistent``; spots planted only
@@ -665,16 +683,14 @@ def evaluate_classes(
         class (``steady_ok``, ``recent_ok``), the class counts of all places, and
         ``unmatched`` places touching no planted spot.
     """
-    from collections import Counter
-
     from geo.hotspots.detect import PointSet
     from geo.hotspots.spacetime import classify
     from geo.projection import to_wgs84
 
-    out = []
+    out: list[ClassCheck] = []
     for scale in scales:
-        row = {"scale": None, "steady": 0, "recent": 0, "steady_ok": 0, "recent_ok": 0,
-               "classes": Counter(), "unmatched": 0, "places": 0}
+        row: ClassCheck = {"scale": None, "steady": 0, "recent": 0, "steady_ok": 0,
+                           "recent_ok": 0, "classes": Counter(), "unmatched": 0, "places": 0}
         for seed in seeds:
             d = planted(scale, seed)
             row["scale"] = d.name

@@ -11,20 +11,22 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import Row, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from est.errors import NotFound, ValidationError
 from est.lagesbild import charts
-from est.lagesbild.model import Chart, Facts, Lagesbild, Section, Table
+from est.lagesbild.model import Chart, Facts, Lagesbild, Section, Table, TableRow
 from est.lagesbild.suppress import (
     SMALL,
     Hidden,
+    Value,
     fmt,
     number,
     protect,
@@ -47,11 +49,19 @@ TOP_CATEGORIES_IN_SOURCES = 6
 MAX_HOTSPOTS = 10
 MAX_PLACES = 8
 
+# One counted report of the period: category code, label, kind and sort order, occurred_at,
+# time precision, source and organisation name (None for reports without an organisation).
+PeriodRow = Row[str, str, str, int, datetime, str, str, str | None]
+# A cell of the category tables: (category code, kind or "all"; month index or column name).
+CategoryKey = tuple[str, int | str]
+# A cell of a per-place breakdown: ("c" or "r", label) per category or reason, or "tot".
+BreakdownKey = tuple[str, str] | str
+
 
 def parse_period(start: str | date | None, end: str | date | None) -> tuple[date, date]:
     """Parse and check a period given as ISO dates (both inclusive)."""
     errors = {}
-    parsed = []
+    parsed: list[date] = []
     for name, value in (("from", start), ("to", end)):
         if isinstance(value, date):
             parsed.append(value)
@@ -60,7 +70,6 @@ def parse_period(start: str | date | None, end: str | date | None) -> tuple[date
             parsed.append(date.fromisoformat(str(value or "").strip()))
         except ValueError:
             errors[name] = f"Ogiltigt datum {value!r}: skriv ÅÅÅÅ-MM-DD."
-            parsed.append(None)
     if errors:
         raise ValidationError(errors)
     first, last = parsed
@@ -183,7 +192,7 @@ class _Builder:
                          sections=sections, geojson=geojson, facts=self.facts,
                          outline=outline)
 
-    def _period_rows(self) -> list:
+    def _period_rows(self) -> Sequence[PeriodRow]:
         stmt = (
             select(Category.code, Category.label_sv, Category.kind, Category.sort_order,
                    Report.occurred_at, Report.time_precision, Report.source,
@@ -233,14 +242,14 @@ class _Builder:
         ly = self._totals_by_category(last_year(self.start), last_year(self.end))
         for code in list(prev) + list(ly):
             if code not in labels:
-                cat = self.s.scalar(select(Category).where(Category.code == code))
+                cat = self.s.scalars(select(Category).where(Category.code == code)).one()
                 labels[code] = (cat.label_sv, cat.kind, cat.sort_order)
         order = sorted(labels, key=lambda c: (labels[c][1] != "incident",
                                               -sum(counts[c]) if c in counts else 0,
                                               labels[c][0]))
         # One set of equations: categories × months, row totals, kind subtotals, grand total.
-        cells: dict = {}
-        lines: list = []
+        cells: dict[CategoryKey, int] = {}
+        lines: list[tuple[CategoryKey, list[CategoryKey]]] = []
         for code in order:
             vals = counts[code] if code in counts else [0] * len(months)
             for j, v in enumerate(vals):
@@ -261,20 +270,20 @@ class _Builder:
         lines.append((("all", "tot"), [("all", j) for j in range(len(months))]))
         out = suppress(cells, lines, k)
 
-        month_rows = []
+        month_rows: list[TableRow] = []
         for kind in ("incident", "otrygghet"):
             for code in (c for c in order if labels[c][1] == kind):
                 if cells[(code, "tot")] == 0:
                     continue
-                month_rows.append([labels[code][0], KIND_LABELS[kind]]
-                                  + [out[(code, j)] for j in range(len(months))]
-                                  + [out[(code, "tot")]])
+                month_rows.append([labels[code][0], KIND_LABELS[kind],
+                                   *(out[(code, j)] for j in range(len(months))),
+                                   out[(code, "tot")]])
         for kind in ("incident", "otrygghet"):
-            month_rows.append([f"Summa {KIND_LABELS[kind].lower()}", KIND_LABELS[kind]]
-                              + [out[(kind, j)] for j in range(len(months))]
-                              + [out[(kind, "tot")]])
-        month_rows.append(["Totalt", ""] + [out[("all", j)] for j in range(len(months))]
-                          + [out[("all", "tot")]])
+            month_rows.append([f"Summa {KIND_LABELS[kind].lower()}", KIND_LABELS[kind],
+                               *(out[(kind, j)] for j in range(len(months))),
+                               out[(kind, "tot")]])
+        month_rows.append(["Totalt", "", *(out[("all", j)] for j in range(len(months))),
+                           out[("all", "tot")]])
         month_table = Table("by_month", "Rapporter per kategori och månad",
                             ["Kategori", "Typ", *month_labels, "Summa"], month_rows)
 
@@ -284,7 +293,7 @@ class _Builder:
                 return None
             return round(100.0 * (na - nb) / nb)
 
-        compare_rows = []
+        compare_rows: list[TableRow] = []
         for code in order:
             now, before, year_ago = out[(code, "tot")], out[(code, "prev")], out[(code, "ly")]
             if not any(cells[(code, j)] for j in ("tot", "prev", "ly")):
@@ -360,14 +369,15 @@ class _Builder:
             return section
         shown = [h for h in run.hotspots if h.count >= k][:MAX_HOTSPOTS]
         left_out = len(run.hotspots) - len(shown)
-        rows = []
+        rows: list[TableRow] = []
         districts = self._districts()
         for h in shown:
             poly = to_shape(h.polygon)
             place = _district_of(districts, poly.representative_point()) or self.area.name
             by_cat = {self._label(code): n for code, n in
                       (h.counts.get("by_category") or {}).items()}
-            cat_cells = {**{("c", lab): n for lab, n in by_cat.items()}, "tot": h.count}
+            cat_cells: dict[BreakdownKey, int] = {
+                **{("c", lab): n for lab, n in by_cat.items()}, "tot": h.count}
             cat_out = suppress(cat_cells, [("tot", [("c", lab) for lab in by_cat])], k)
             top = sorted(by_cat, key=lambda lab: -by_cat[lab])[:3]
             top_text = ", ".join(f"{lab} {fmt(cat_out[('c', lab)], k)}" for lab in top)
@@ -381,8 +391,7 @@ class _Builder:
                 "layer": "hotspot", "name": name, "rank": h.rank, "class": h.klass,
                 "class_sv": CLASS_LABELS.get(h.klass, h.klass), "count": h.count,
                 "area_ha": round(h.area_m2 / 10_000, 2),
-                "by_category": {lab: cat_out[("c", lab)] if isinstance(cat_out[("c", lab)], int)
-                                else cat_out[("c", lab)].label(k) for lab in by_cat},
+                "by_category": {lab: _published(cat_out[("c", lab)], k) for lab in by_cat},
                 "weekly_classes": dict(weekly), "lineage_id": str(h.lineage_id),
                 "busiest_weekdays": h.profile.get("busiest_weekdays", []),
                 "busiest_hours": h.profile.get("busiest_hours", []),
@@ -450,7 +459,8 @@ class _Builder:
             f"skäl. Platserna är rutor på {self.cell_m} × {self.cell_m} m; rutor med färre än "
             f"{k} rapporter redovisas bara sammanslagna.")
         reason_labels = [lab for lab, _ in by_reason.most_common()]
-        cells = {**{("r", lab): by_reason[lab] for lab in reason_labels}, "tot": n}
+        cells: dict[BreakdownKey, int] = {
+            **{("r", lab): by_reason[lab] for lab in reason_labels}, "tot": n}
         # Conservative: treat the reasons as if they summed to the number of reports.
         out = suppress(cells, [("tot", [("r", lab) for lab in reason_labels])], k)
         self.facts.otrygghet_reasons = [{"label": lab, "count": out[("r", lab)]}
@@ -466,14 +476,15 @@ class _Builder:
         big = [c for c, m in cell_n.most_common() if m >= k]
         small = [c for c in cell_n if cell_n[c] < k]
         districts = self._districts()
-        rows = []
+        rows: list[TableRow] = []
         for i, c in enumerate(big[:MAX_PLACES], start=1):
             geom = self._cell_geojson(*c)
             from shapely.geometry import shape
 
             place = _district_of(districts, shape(geom).centroid) or self.area.name
             rc = by_cell[c]
-            rcells = {**{("r", lab): m for lab, m in rc.items()}, "tot": cell_n[c]}
+            rcells: dict[BreakdownKey, int] = {
+                **{("r", lab): m for lab, m in rc.items()}, "tot": cell_n[c]}
             rout = suppress(rcells, [("tot", [("r", lab) for lab in rc])], k)
             top = ", ".join(f"{lab} {fmt(rout[('r', lab)], k)}"
                             for lab, _ in rc.most_common(3))
@@ -483,9 +494,8 @@ class _Builder:
                                                 "geometry": geom})
             self.features.append({"type": "Feature", "geometry": geom, "properties": {
                 "layer": "otrygghet_place", "name": f"Plats {i}", "district": place,
-                "count": cell_n[c], "reasons": {lab: (v if isinstance(v, int) else v.label(k))
-                                                for (_r, lab), v in
-                                                ((key, rout[key]) for key in rout if key != "tot")},
+                "count": cell_n[c], "reasons": {lab: _published(rout[("r", lab)], k)
+                                                for lab in rc},
             }})
         rest = sum(cell_n[c] for c in big[MAX_PLACES:]) + sum(cell_n[c] for c in small)
         if rest:
@@ -504,7 +514,7 @@ class _Builder:
             local = r.occurred_at.astimezone(self.zone)
             matrix[local.weekday()][local.hour // 3] += 1
         body, row_tot, col_tot, total = suppress_matrix(matrix, self.k)
-        table_rows = [[WEEKDAYS[i], *body[i], row_tot[i]] for i in range(7)]
+        table_rows: list[TableRow] = [[WEEKDAYS[i], *body[i], row_tot[i]] for i in range(7)]
         table_rows.append(["Summa", *col_tot, total])
         return Section(
             "when", "När: veckodag och tid på dygnet",
@@ -532,7 +542,8 @@ class _Builder:
             matrix[sources.index(source_of(r))][j] += 1
         body, row_tot, col_tot, total = suppress_matrix(matrix, self.k) if sources else \
             ([], [], [], 0)
-        table_rows = [[src, *body[i], row_tot[i]] for i, src in enumerate(sources)]
+        table_rows: list[TableRow] = [[src, *body[i], row_tot[i]]
+                                      for i, src in enumerate(sources)]
         if sources:
             table_rows.append(["Summa", *col_tot, total])
         return Section(
@@ -546,10 +557,10 @@ class _Builder:
 
         k = self.k
         section = Section("actions", "Åtgärder och effekt")
-        area_id = self.area.id if self.area.kind == "municipality" else self.area.parent_id
-        actions = list_actions(self.s, area_id, active_between=(self.start, self.end))
+        actions = list_actions(self.s, self._municipality_id(),
+                               active_between=(self.start, self.end))
         as_of = min(self.today, self.end + timedelta(days=1))
-        rows = []
+        rows: list[TableRow] = []
         for a in actions:
             fu = follow_up(self.s, a, today=as_of, tz=str(self.zone))
             before, after = protect(fu.before, k), protect(fu.after, k)
@@ -586,7 +597,7 @@ class _Builder:
         rejected = self.s.scalar(select(func.count(Report.id)).where(
             self._where(self.start, self.end, counted=False), Report.status == "rejected")) or 0
         share = (f"{round(100 * not_exact / n)} %" if n >= k else fmt(SMALL, k)) if n else "–"
-        rows_ = [
+        rows_: list[TableRow] = [
             ["Rapporter som räknas", protect(n, k)],
             ["Andel utan exakt tidpunkt (tidsfönster eller okänd)", share],
             ["Dubbletter borttagna", protect(dup, k)],
@@ -602,8 +613,8 @@ class _Builder:
         from est.promises.indicators import followup_tables
 
         section = Section("followup", "Uppföljning av medborgarlöften")
-        area_id = self.area.id if self.area.kind == "municipality" else self.area.parent_id
-        tables, paragraphs = followup_tables(self.s, area_id, self.start, self.end, k=self.k,
+        tables, paragraphs = followup_tables(self.s, self._municipality_id(), self.start,
+                                             self.end, k=self.k,
                                              tz=str(self.zone), today=self.today)
         section.tables += tables
         section.paragraphs += paragraphs or ["Inga medborgarlöften att följa upp för perioden."]
@@ -620,6 +631,14 @@ class _Builder:
 
     # -- geometry helpers ------------------------------------------------------------------
 
+    def _municipality_id(self) -> int:
+        """Return the id of the area's municipality (the area itself or a district's parent)."""
+        if self.area.kind == "municipality":
+            return self.area.id
+        if self.area.parent_id is None:
+            raise ValueError(f"district {self.area.code} belongs to no municipality")
+        return self.area.parent_id
+
     def _districts(self) -> list[tuple[str, str]]:
         parent = self.area.id if self.area.kind == "municipality" else self.area.parent_id
         return list(self.s.execute(select(Area.name, func.ST_AsGeoJSON(Area.geom, 6))
@@ -627,8 +646,11 @@ class _Builder:
                                    .order_by(Area.code)).all())
 
     def _outline(self) -> dict:
-        return json.loads(self.s.scalar(select(func.ST_AsGeoJSON(Area.geom, 6))
-                                        .where(Area.id == self.area.id)))
+        geojson = self.s.scalar(select(func.ST_AsGeoJSON(Area.geom, 6))
+                                .where(Area.id == self.area.id))
+        if geojson is None:
+            raise ValueError(f"area {self.area.code} has no outline")
+        return json.loads(geojson)
 
     def _cell_geojson(self, cx: float, cy: float) -> dict:
         c = float(self.cell_m)
@@ -698,6 +720,11 @@ def _district_of(districts: list[tuple[str, str]], point) -> str | None:
         if shape(json.loads(geojson)).contains(point):
             return name
     return None
+
+
+def _published(value: Value, k: int) -> int | str:
+    """Return a count as published in GeoJSON: the number, or its hidden label."""
+    return value if isinstance(value, int) else value.label(k)
 
 
 def _pct(value: int | None) -> str | None:

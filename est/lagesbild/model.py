@@ -8,6 +8,7 @@ from datetime import date
 from est.lagesbild.suppress import Hidden
 
 Cell = int | float | str | Hidden | None
+TableRow = list[Cell]
 
 
 @dataclass
@@ -17,7 +18,7 @@ class Table:
     key: str
     title: str
     columns: list[str]
-    rows: list[list[Cell]]
+    rows: list[TableRow]
     note: str = ""
 
 

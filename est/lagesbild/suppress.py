@@ -9,8 +9,9 @@ report.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Hidden:
 SMALL = Hidden("small")
 SECONDARY = Hidden("secondary")
 Value = int | Hidden
+K = TypeVar("K", bound=Hashable)
 
 
 def is_small(n: int, k: int) -> bool:
@@ -39,8 +41,8 @@ def protect(n: int, k: int) -> Value:
     return SMALL if is_small(n, k) else n
 
 
-def suppress(cells: dict[Hashable, int], lines: Iterable[tuple[Hashable, list[Hashable]]],
-             k: int) -> dict[Hashable, Value]:
+def suppress(cells: dict[K, int], lines: Iterable[tuple[K, Sequence[K]]],
+             k: int) -> dict[K, Value]:
     """Suppress small cells and enough others that no published sum reveals them.
 
     Parameters
@@ -57,7 +59,7 @@ def suppress(cells: dict[Hashable, int], lines: Iterable[tuple[Hashable, list[Ha
     dict
         The same keys with an ``int`` or a :class:`Hidden` value.
     """
-    out: dict[Hashable, Value] = {key: protect(n, k) for key, n in cells.items()}
+    out: dict[K, Value] = {key: protect(n, k) for key, n in cells.items()}
     if k <= 1:
         return out
     equations = [[total, *members] for total, members in lines]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from est.lagesbild.model import Table
+from est.lagesbild.model import Table, TableRow
 from est.lagesbild.suppress import SMALL, Hidden, fmt, protect
 from est.models import Action, Category, Report
 from est.models.promises import Promise, PromiseIndicator
@@ -76,6 +76,8 @@ def compute_indicator(session: Session, promise: Promise, ind: PromiseIndicator,
         return None
     start, end, b_start, b_end = window
     zone = ZoneInfo(tz)
+    now: float | str | None
+    before: float | str | None
     if ind.kind == "count_per_month":
         now = _rate(_count(session, promise, ind, start, end, zone), start, end, k)
         before = _rate(_count(session, promise, ind, b_start, b_end, zone), b_start, b_end, k)
@@ -164,9 +166,9 @@ def linked_actions(session: Session, promise: Promise) -> list[Action]:
     return sorted(explicit.values(), key=lambda a: (a.starts_on, a.id))
 
 
-def indicator_rows(results: list[IndicatorResult], k: int) -> list[list]:
+def indicator_rows(results: list[IndicatorResult], k: int) -> list[TableRow]:
     """Return table rows: indicator, promise period, baseline, change, target."""
-    rows = []
+    rows: list[TableRow] = []
     for r in results:
         suffix = " %" if r.kind == "share_public_moderated" else ""
         rows.append([r.label, f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}", _v(r.now, suffix),
@@ -211,7 +213,7 @@ def followup_tables(session: Session, area_id: int, start: date, end: date, *, k
         if results:
             tables.append(Table(f"followup_{p.id}", f"Indikatorer: {p.title}",
                                 INDICATOR_COLUMNS, indicator_rows(results, k)))
-        rows = []
+        rows: list[TableRow] = []
         for a in linked_actions(session, p):
             fu = follow_up(session, a, today=as_of, tz=tz)
             before, after = protect(fu.before, k), protect(fu.after, k)

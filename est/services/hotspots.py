@@ -278,6 +278,8 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
     """Detect and classify, match lineages to earlier runs, and build (unsaved) rows."""
     np_start = np.datetime64(req.start.replace(tzinfo=None), "s")
     np_end = np.datetime64(req.end.replace(tzinfo=None), "s")
+    if points.t is None:
+        raise ValueError("hot spot runs need report times; load the points with them")
     n_now = int(((points.t >= np_start) & (points.t < np_end)).sum()) if len(points) else 0
     if n_now == 0:
         raise ValidationError(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from est import access
 from est.db import transaction
-from est.errors import NotFound, ValidationError
+from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import AuditEvent, Category, Report
 from est.services.reports import (
     MESSAGES,
@@ -66,7 +66,7 @@ def edit_report(session: Session, report_id: uuid.UUID | str, user: access.Actor
 
     The new point must lie inside the report's municipality. Unchanged values are ignored.
     """
-    report = _moderatable(session, report_id, user)
+    report, moderator = _moderatable(session, report_id, user)
     errors: dict[str, str] = {}
     new_category = None
     code = str(data.get("category") or "").strip()
@@ -94,7 +94,8 @@ def edit_report(session: Session, report_id: uuid.UUID | str, user: access.Actor
         new_point = None
     with transaction(session):
         if new_category is not None and current is not None:
-            session.add(AuditEvent(report_id=report.id, user_id=user.id, action="category_edited",
+            session.add(AuditEvent(report_id=report.id, user_id=moderator.id,
+                                   action="category_edited",
                                    old={"category": current.code},
                                    new={"category": new_category.code}))
             report.category_id = new_category.id
@@ -102,7 +103,7 @@ def edit_report(session: Session, report_id: uuid.UUID | str, user: access.Actor
                 report.reasons = [new_category] + [r for r in report.reasons
                                                    if r.id not in (current.id, new_category.id)]
         if new_point is not None:
-            session.add(AuditEvent(report_id=report.id, user_id=user.id,
+            session.add(AuditEvent(report_id=report.id, user_id=moderator.id,
                                    action="location_edited",
                                    old={"lon": old_lon, "lat": old_lat},
                                    new={"lon": new_point[0], "lat": new_point[1]}))
@@ -118,7 +119,7 @@ def duplicate_candidates(session: Session, report_id: uuid.UUID | str,
     Distances are geodesic (PostGIS ``ST_DWithin`` on geography, metres). Rejected reports
     and the report itself are left out; nearest first.
     """
-    report = _moderatable(session, report_id, user)
+    report, _moderator = _moderatable(session, report_id, user)
     other = aliased(Report)
     me = aliased(Report)
     distance = func.ST_Distance(cast(other.geom, Geography), cast(me.geom, Geography))
@@ -140,7 +141,7 @@ def duplicate_candidates(session: Session, report_id: uuid.UUID | str,
 def mark_duplicate(session: Session, report_id: uuid.UUID | str, of_id: uuid.UUID | str,
                    user: access.ActorLike | None) -> Report:
     """Mark a report as a duplicate of a nearby one (it is rejected and points to the original)."""
-    report = _moderatable(session, report_id, user)
+    report, moderator = _moderatable(session, report_id, user)
     original_id = parse_report_id(of_id)
     candidates = {c["id"] for c in duplicate_candidates(session, report.id, user)}
     if original_id not in candidates:
@@ -148,7 +149,8 @@ def mark_duplicate(session: Session, report_id: uuid.UUID | str, of_id: uuid.UUI
             f"Välj en rapport av samma kategori inom {DUPLICATE_RADIUS_M} m och "
             f"{DUPLICATE_DAYS} dagar.", field="duplicate_of")
     with transaction(session):
-        session.add(AuditEvent(report_id=report.id, user_id=user.id, action="duplicate_marked",
+        session.add(AuditEvent(report_id=report.id, user_id=moderator.id,
+                               action="duplicate_marked",
                                old={"status": report.status, "duplicate_of": None},
                                new={"status": "rejected", "duplicate_of": str(original_id)}))
         report.duplicate_of = original_id
@@ -158,24 +160,29 @@ def mark_duplicate(session: Session, report_id: uuid.UUID | str, of_id: uuid.UUI
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _moderatable(session: Session, report_id, user: access.ActorLike | None) -> Report:
+def _moderatable(session: Session, report_id: uuid.UUID | str, user: access.ActorLike | None
+                 ) -> tuple[Report, access.ActorLike]:
+    """Return the report ``user`` may moderate, and ``user`` known to be signed in."""
     access.require(user, "report.moderate")
+    if user is None:  # pragma: no cover - require() already turns anonymous users away
+        raise PermissionDenied("Logga in först.")
     row = get_report(session, report_id, user)  # NotFound outside the user's municipality
     report = session.get(Report, row.id)
     if report is None:  # pragma: no cover - deleted between the two reads
         raise NotFound("Rapporten finns inte.")
-    return report
+    return report, user
 
 
-def _set_status(session: Session, report_id, user, status: str,
-                note: str | None = None) -> Report:
-    report = _moderatable(session, report_id, user)
+def _set_status(session: Session, report_id: uuid.UUID | str, user: access.ActorLike | None,
+                status: str, note: str | None = None) -> Report:
+    report, moderator = _moderatable(session, report_id, user)
     if report.status != "pending":
         raise ValidationError(f"Rapporten är redan {report.status}; bara väntande rapporter "
                               "kan modereras.", field="status")
     with transaction(session):
-        session.add(AuditEvent(report_id=report.id, user_id=user.id, action="status_changed",
-                               old={"status": report.status}, new={"status": status}, note=note))
+        session.add(AuditEvent(report_id=report.id, user_id=moderator.id,
+                               action="status_changed", old={"status": report.status},
+                               new={"status": status}, note=note))
         report.status = status
         report.visibility = "public" if status == "published" else "staff"
     return report

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from est.access import require
 from est.db import transaction
 from est.errors import NotFound, PermissionDenied, ValidationError
-from est.lagesbild.model import Section, Table
+from est.lagesbild.model import Section, Table, TableRow
 from est.lagesbild.suppress import fmt, protect
 from est.models import Action, Category, Organisation
 from est.models.promises import (
@@ -131,7 +131,7 @@ def followup(session: Session, promise: Promise, *, today: date, k: int = 5,
         f"räknat till och med dagen före {today:%Y-%m-%d} och jämfört med lika lång tid före."],
         [Table("indicators", "Indikatorer", INDICATOR_COLUMNS, indicator_rows(results, k))]
         if results else [])]
-    rows = []
+    rows: list[TableRow] = []
     for a in linked_actions(session, promise):
         fu = follow_up(session, a, today=today, tz=tz)
         rows.append([a.title, a.organisation.name, STATUS_LABELS.get(a.status, a.status),

@@ -89,8 +89,8 @@ def classify(
     """
     if points.t is None:
         raise ValueError("space-time classes need report times")
-    start = np.datetime64(start, "s")
-    end = np.datetime64(end, "s")
+    start = start.astype("datetime64[s]")
+    end = end.astype("datetime64[s]")
     if end <= start:
         raise ValueError("the review window must end after it starts")
     baseline_weeks = int(baseline_weeks)

@@ -11,6 +11,14 @@ import numpy as np
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _utc_offset_s(instant: datetime, zone: ZoneInfo) -> float:
+    """Return the UTC offset of ``zone`` at ``instant`` in seconds."""
+    offset = instant.astimezone(zone).utcoffset()
+    if offset is None:  # never for a ZoneInfo; checked so a bad zone fails clearly
+        raise ValueError(f"time zone {zone.key!r} has no UTC offset at {instant:%Y-%m-%d %H:%M}")
+    return offset.total_seconds()
+
+
 def local_weekday_hour(t: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     """Return weekday (0 = Monday) and hour of UTC instants on the wall clock of ``tz``.
 
@@ -32,11 +40,7 @@ def local_weekday_hour(t: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     # The UTC offset only changes on the hour, so one lookup per distinct UTC hour suffices.
     hours, inv = np.unique(secs // 3600, return_inverse=True)
     offsets = np.array(
-        [
-            datetime.fromtimestamp(int(h) * 3600, UTC).astimezone(zone).utcoffset()
-            .total_seconds()
-            for h in hours
-        ],
+        [_utc_offset_s(datetime.fromtimestamp(int(h) * 3600, UTC), zone) for h in hours],
         dtype=np.int64,
     )
     local = secs + offsets[inv]
