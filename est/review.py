@@ -15,20 +15,12 @@ from est import access
 from est.db import transaction
 from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import Action, Area, Category, Decision, Organisation, Report, Review
-from est.models.hotspots import Hotspot, HotspotRun
+from est.models.hotspots import CLASS_LABELS, Hotspot, HotspotRun
 from est.queries import COUNTED_STATUSES
 from est.services import actions as action_service
 from est.services import hotspots as hotspot_service
 
 WEEKDAYS_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
-CLASS_LABELS = {
-    "new": "Ny",
-    "intensifying": "Ökande",
-    "persistent": "Ihållande",
-    "diminishing": "Avtagande",
-    "sporadic": "Sporadisk",
-    None: "Oklassad",
-}
 MAX_POINTS = 20_000  # above this a week's reports are drawn as grid cells
 
 

@@ -9,6 +9,8 @@ from branca.element import Element, MacroElement
 from flask import current_app, url_for
 from jinja2 import Template
 
+from est.models.hotspots import CLASS_COLOURS
+
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 
@@ -137,14 +139,6 @@ def embed(m: folium.Map) -> dict[str, str]:
 
 # -- weekly review layers ------------------------------------------------------------------------
 
-CLASS_COLOURS = {
-    "new": "#c0392b",
-    "intensifying": "#e67e22",
-    "persistent": "#6c3483",
-    "diminishing": "#2471a3",
-    "sporadic": "#7f8c8d",
-    None: "#7f8c8d",
-}
 CATEGORY_PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
                     "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
 

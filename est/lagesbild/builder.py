@@ -34,6 +34,7 @@ from est.lagesbild.suppress import (
     suppress_matrix,
 )
 from est.models import Area, Category, Organisation, Report, report_reason
+from est.models.hotspots import CLASS_LABELS
 from est.queries import COUNTED_STATUSES, area_by_code
 
 DEFAULT_MIN_CELL = 5
@@ -41,8 +42,6 @@ DEFAULT_CELL_M = 250
 MAX_DAYS = 3 * 366
 KIND_LABELS = {"incident": "Händelser", "otrygghet": "Otrygghet"}
 SOURCE_LABELS = {"public": "Allmänheten", "import": "Import", "api": "API (system)"}
-CLASS_LABELS = {"new": "Ny", "persistent": "Ihållande", "intensifying": "Ökande",
-                "diminishing": "Minskande", "sporadic": "Sporadisk", None: "–"}
 WEEKDAYS = ["Mån", "Tis", "Ons", "Tor", "Fre", "Lör", "Sön"]
 HOUR_BINS = ["00–03", "03–06", "06–09", "09–12", "12–15", "15–18", "18–21", "21–24"]
 TOP_CATEGORIES_IN_SOURCES = 6

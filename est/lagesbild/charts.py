@@ -10,10 +10,9 @@ from matplotlib.figure import Figure
 from shapely.geometry import shape
 
 from est.lagesbild.suppress import Hidden
+from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS, HOTSPOT_CLASSES
 
 KIND_COLOURS = {"incident": "#1f4e79", "otrygghet": "#c0392b"}
-CLASS_COLOURS = {"new": "#e67e22", "persistent": "#c0392b", "intensifying": "#8e0000",
-                 "diminishing": "#7f8c8d", "sporadic": "#2980b9", None: "#555555"}
 DPI = 110
 
 
@@ -147,11 +146,7 @@ def hotspot_map(outline: dict | None, districts: list[dict], hotspots: list[dict
     ax.set_aspect(1 / math.cos(math.radians(lat0)))
     ax.set_xticks([])
     ax.set_yticks([])
-    handles = [ax.plot([], [], "s", color=c, label=name)[0]
-               for name, c in (("Ny", CLASS_COLOURS["new"]),
-                               ("Ihållande", CLASS_COLOURS["persistent"]),
-                               ("Ökande", CLASS_COLOURS["intensifying"]),
-                               ("Minskande", CLASS_COLOURS["diminishing"]),
-                               ("Sporadisk", CLASS_COLOURS["sporadic"]))]
+    handles = [ax.plot([], [], "s", color=CLASS_COLOURS[k], label=CLASS_LABELS[k])[0]
+               for k in HOTSPOT_CLASSES]
     ax.legend(handles=handles, fontsize=7, loc="lower right")
     return _png(fig)

@@ -23,6 +23,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from est.models.base import Base
 
 HOTSPOT_CLASSES = ("new", "persistent", "intensifying", "diminishing", "sporadic")
+# One wording and one colour per class on every page, map, chart and export.
+CLASS_LABELS = {
+    "new": "Ny",
+    "intensifying": "Ökande",
+    "persistent": "Ihållande",
+    "diminishing": "Avtagande",
+    "sporadic": "Sporadisk",
+    None: "Oklassad",
+}
+CLASS_COLOURS = {
+    "new": "#c0392b",
+    "intensifying": "#e67e22",
+    "persistent": "#6c3483",
+    "diminishing": "#2471a3",
+    "sporadic": "#7f8c8d",
+    None: "#7f8c8d",
+}
 
 
 class HotspotRun(Base):

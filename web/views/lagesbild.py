@@ -11,14 +11,13 @@ from flask import Blueprint, Response, current_app, render_template, request
 from est.lagesbild import FORMATS, build_lagesbild, render
 from est.lagesbild.builder import DEFAULT_MIN_CELL
 from est.lagesbild.render import html_fragment
+from est.models.hotspots import CLASS_COLOURS
 from web import maps
 from web.auth import roles_required
 from web.db import get_session
 
 bp = Blueprint("lagesbild", __name__)
 STAFF = ("admin", "coordinator", "viewer")
-CLASS_COLOURS = {"new": "#e67e22", "persistent": "#c0392b", "intensifying": "#8e0000",
-                 "diminishing": "#7f8c8d", "sporadic": "#2980b9"}
 
 
 def min_cell() -> int:
@@ -101,7 +100,7 @@ def _map(lb) -> folium.Map:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": spots}, name="Hot spots",
             style_function=lambda f: {"color": CLASS_COLOURS.get(f["properties"]["class"],
-                                                                 "#555"),
+                                                                 CLASS_COLOURS[None]),
                                       "weight": 2, "fillOpacity": 0.35},
             tooltip=folium.GeoJsonTooltip(["name", "class_sv", "count"],
                                           aliases=["Hot spot", "Klass", "Rapporter"]),

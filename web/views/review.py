@@ -22,7 +22,8 @@ from est import access, queries
 from est import review as review_service
 from est.errors import ValidationError
 from est.models import Category
-from est.review import CLASS_LABELS, WEEKDAYS_SV, Filters, Week
+from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS
+from est.review import WEEKDAYS_SV, Filters, Week
 from est.services import actions as action_service
 from est.services.categories import list_categories
 from web import maps
@@ -82,7 +83,7 @@ def week(slug: str):
         weekdays=WEEKDAYS_SV,
         class_labels=CLASS_LABELS,
         status_labels=action_service.STATUS_LABELS,
-        class_colours=maps.CLASS_COLOURS,
+        class_colours=CLASS_COLOURS,
         prev=week.shift(-1),
         next=week.shift(1),
         can_manage=current_user.role in MANAGERS,
@@ -124,7 +125,7 @@ def _week_map(page, categories: list[Category]):
                                  "status": action_service.STATUS_LABELS[action.status]})
     maps.add_action_markers(m, action_marks, "Åtgärder")
     maps.add_layer_control(m)
-    legend = [(f"background:{maps.CLASS_COLOURS[k]};opacity:.6", f"Hot spot: {CLASS_LABELS[k]}")
+    legend = [(f"background:{CLASS_COLOURS[k]};opacity:.6", f"Hot spot: {CLASS_LABELS[k]}")
               for k in ("new", "intensifying", "persistent", "diminishing", "sporadic")]
     legend += [("background:#888;border-radius:50%;border:1px solid #222", "Händelse (fylld)"),
                ("background:#fff;border-radius:50%;border:3px solid #888",
