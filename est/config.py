@@ -28,6 +28,7 @@ class Settings:
     embedded_port: int = 54329
     municipality: str = "1861"
     redis_url: str | None = None
+    min_cell: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -76,6 +77,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     port_text = env.get("EST_EMBEDDED_PORT", "54329")
     if not port_text.isdigit() or not 1024 < int(port_text) < 65536:
         raise ConfigError(f"EST_EMBEDDED_PORT must be a port number above 1024, not {port_text!r}")
+    min_cell_text = env.get("EST_MIN_CELL", "5")
+    if not min_cell_text.isdigit() or int(min_cell_text) < 1:
+        raise ConfigError(
+            f"EST_MIN_CELL must be a whole number of at least 1 (smallest count shown "
+            f"publicly and in exports), not {min_cell_text!r}"
+        )
     var_dir = Path(env.get("EST_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=url,
@@ -87,4 +94,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embedded_port=int(port_text),
         municipality=env.get("EST_MUNICIPALITY", "1861"),
         redis_url=env.get("REDIS_URL") or None,
+        min_cell=int(min_cell_text),
     )

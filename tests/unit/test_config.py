@@ -41,6 +41,7 @@ def test_production_with_secret_starts():
     ("DATABASE_URL", "sqlite:///x.db", "PostgreSQL"),
     ("EST_ENV", "staging", "EST_ENV"),
     ("EST_EMBEDDED_PORT", "80", "EST_EMBEDDED_PORT"),
+    ("EST_MIN_CELL", "0", "EST_MIN_CELL"),
 ])
 def test_invalid_values_name_the_variable(key, value, message):
     with pytest.raises(ConfigError, match=message):

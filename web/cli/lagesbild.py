@@ -12,7 +12,6 @@ from flask.cli import with_appcontext
 
 from est.errors import ValidationError
 from est.lagesbild import FORMATS, build_lagesbild, parse_period, render
-from est.lagesbild.builder import DEFAULT_MIN_CELL
 from est.lagesbild.render import DOCUMENT_FORMATS
 from est.promises.draft import draft_promise
 from web.cli.base import EstCommand, EstGroup
@@ -34,7 +33,7 @@ def _write(path: str, body: bytes) -> None:
 
 def _build(start: str, end: str, area: str | None, min_cell: int | None):
     settings = current_app.config["EST_SETTINGS"]
-    k = min_cell or int(os.environ.get("EST_MIN_CELL") or DEFAULT_MIN_CELL)
+    k = min_cell or settings.min_cell
     return build_lagesbild(get_session(), area_code=area or settings.municipality, start=start,
                            end=end, min_cell=k, tz=settings.timezone,
                            crs=settings.projected_crs)

@@ -26,7 +26,12 @@ def index():
     end = datetime.now(settings.tz)
     start = end - timedelta(days=7)
     outline = queries.area_geojson(session, area.id)
-    cells = queries.report_cells(session, area.id, start, end, crs=settings.projected_crs)
+    # Public page: aggregated cells, and nothing below the minimum count (privacy model).
+    k = settings.min_cell
+    all_cells = queries.report_cells(session, area.id, start, end, crs=settings.projected_crs)
+    cells = [c for c in all_cells if c["count"] >= k]
+    by_category = [(kind, label, n if n >= k else f"<{k}")
+                   for kind, label, n in queries.counts_by_category(session, area.id, start, end)]
     m = maps.base_map(maps.bounds_of(cells) or outline["bounds"])
     maps.add_boundary(m, outline["geometry"], area.name)
     maps.add_count_cells(m, cells, "Rapporter senaste 7 dagarna")
@@ -35,8 +40,9 @@ def index():
         "index.html",
         area=area,
         map=maps.embed(m),
-        total=sum(c["count"] for c in cells),
-        by_category=queries.counts_by_category(session, area.id, start, end),
+        total=sum(c["count"] for c in all_cells),
+        by_category=by_category,
+        min_cell=k,
         start=start,
         end=end,
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 import folium
 from flask import Blueprint, Response, current_app, render_template, request
 
 from est.lagesbild import FORMATS, build_lagesbild, render
-from est.lagesbild.builder import DEFAULT_MIN_CELL
 from est.lagesbild.render import html_fragment
 from est.models.hotspots import CLASS_COLOURS
 from web import maps
@@ -21,9 +19,8 @@ STAFF = ("admin", "coordinator", "viewer")
 
 
 def min_cell() -> int:
-    """Return the minimum published count (``EST_MIN_CELL`` in config or environment)."""
-    value = current_app.config.get("EST_MIN_CELL") or os.environ.get("EST_MIN_CELL")
-    return int(value) if value else DEFAULT_MIN_CELL
+    """Return the minimum published count (setting ``EST_MIN_CELL``, default 5)."""
+    return current_app.config["EST_SETTINGS"].min_cell
 
 
 def period_args() -> dict:
