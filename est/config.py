@@ -29,6 +29,7 @@ class Settings:
     municipality: str = "1861"
     redis_url: str | None = None
     min_cell: int = 5
+    retention_days: int = 180
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +84,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"EST_MIN_CELL must be a whole number of at least 1 (smallest count shown "
             f"publicly and in exports), not {min_cell_text!r}"
         )
+    retention_text = env.get("EST_RETENTION_DAYS", "180")
+    if not retention_text.isdigit() or int(retention_text) < 1:
+        raise ConfigError(
+            f"EST_RETENTION_DAYS must be a number of days (at least 1) after which reporters' "
+            f"contact details are erased, not {retention_text!r}"
+        )
     var_dir = Path(env.get("EST_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=url,
@@ -95,4 +102,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         municipality=env.get("EST_MUNICIPALITY", "1861"),
         redis_url=env.get("REDIS_URL") or None,
         min_cell=int(min_cell_text),
+        retention_days=int(retention_text),
     )

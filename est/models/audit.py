@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from est.models.base import Base
 
-AUDIT_ACTIONS = ("created", "status_changed", "location_edited", "category_edited",
+AUDIT_ACTIONS = ("created", "status_changed", "location_edited", "category_edited", "retention",
                  "duplicate_marked")
 
 

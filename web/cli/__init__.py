@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -14,13 +12,11 @@ from web.cli.base import HANDLED
 
 def register_commands(app: Flask) -> None:
     """Attach every ``est`` command and group to ``app.cli``."""
-    from web.cli import areas, categories, db, demo, serve, users
+    from web.cli import areas, categories, db, demo, hotspots, lagesbild, reports, serve, users
 
-    for command in (db.group, areas.group, categories.group, demo.demo, serve.serve, users.group):
+    for command in (db.group, areas.group, categories.group, demo.demo, serve.serve, users.group,
+                    reports.group, hotspots.group, lagesbild.lagesbild, lagesbild.group):
         app.cli.add_command(command)
-    app.cli.add_command(importlib.import_module("web.cli.hotspots").group)
-    app.cli.add_command(importlib.import_module("web.cli.lagesbild").lagesbild)
-    app.cli.add_command(importlib.import_module("web.cli.lagesbild").group)
 
 
 class _Cli(FlaskGroup):

@@ -1,0 +1,65 @@
+"""Retention: contact details erased and free text redacted after the period."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from est.errors import ValidationError
+from est.models import Report
+from est.models.audit import AuditEvent
+from est.services.retention import REDACTED, purge
+
+NOW = datetime.now(UTC)  # the CLI purges relative to the real clock
+
+
+@pytest.fixture
+def reports(make_area, make_report):
+    area = make_area()
+    old = make_report(area=area, source="public", status="published", contact="anna@example.se",
+                      description="Anna på Storgatan 3 såg det", internal_note="Polisen kontaktad",
+                      reported_at=NOW - timedelta(days=200))
+    old_no_contact = make_report(area=area, description="Klotter på väggen",
+                                 reported_at=NOW - timedelta(days=181))
+    recent = make_report(area=area, source="public", status="pending", contact="070-123 45 67",
+                         description="Pågår nu", reported_at=NOW - timedelta(days=10))
+    return old, old_no_contact, recent
+
+
+def test_purge_erases_contacts_and_redacts_text_of_old_reports_only(db_session, reports):
+    old, old_no_contact, recent = reports
+    result = purge(db_session, days=180, now=NOW)
+    assert (result.contacts_erased, result.descriptions_redacted) == (1, 2)
+    for r in reports:
+        db_session.refresh(r)
+    assert old.contact is None and old.description == REDACTED
+    assert old.internal_note == "Polisen kontaktad"  # staff-only notes are kept
+    assert old_no_contact.description == REDACTED
+    assert recent.contact == "070-123 45 67" and recent.description == "Pågår nu"
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "retention")).all()
+    assert {e.report_id for e in events} == {old.id, old_no_contact.id}
+    assert all("anna" not in str(e.old).lower() for e in events)  # the erased text is not kept
+    again = purge(db_session, days=180, now=NOW)
+    assert (again.contacts_erased, again.descriptions_redacted) == (0, 0)
+
+
+def test_dry_run_writes_nothing(db_session, reports):
+    result = purge(db_session, days=180, now=NOW, dry_run=True)
+    assert (result.contacts_erased, result.descriptions_redacted) == (1, 2)
+    assert db_session.scalar(select(func.count()).select_from(Report)
+                             .where(Report.contact.is_not(None))) == 2
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_period_must_be_positive(db_session):
+    with pytest.raises(ValidationError):
+        purge(db_session, days=0)
+
+
+def test_cli(runner, reports, db_session):
+    res = runner.invoke(args=["reports", "purge", "--days", "100", "--dry-run"])
+    assert res.exit_code == 0 and "Would erase contact details of 1" in res.output
+    res = runner.invoke(args=["reports", "purge", "--days", "100"])
+    assert res.exit_code == 0 and "Erased contact details of 1 and redacted the description of 2"\
+        in res.output
+    assert runner.invoke(args=["reports", "purge", "--days", "0"]).exit_code == 2
