@@ -18,9 +18,7 @@ demo: bootstrap
 	@echo "==> Serving on http://$(HOST):$(PORT)/"
 	@$(VENV)/est serve --host $(HOST) --port $(PORT)
 
-test: bootstrap
-	@echo "==> ruff"
-	@$(VENV)/ruff check .
+test: bootstrap lint
 	@echo "==> pytest (unit, integration, web, e2e in headless Chromium; real PostGIS)"
 	@$(VENV)/pytest
 
