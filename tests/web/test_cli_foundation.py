@@ -56,3 +56,15 @@ def test_demo_command(runner, db_session):
     assert res.exit_code == 0, res.output
     assert "reports 2025-11-22–2026-11-21" in res.output
     assert db_session.scalar(select(func.count()).select_from(Report)) > 10_000
+
+
+def test_serve_refuses_a_busy_port_with_a_clear_message(runner):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = runner.invoke(args=["serve", "--port", str(port)])
+    assert res.exit_code == 1
+    assert f"Port {port} on 127.0.0.1 is already in use" in res.output
