@@ -149,6 +149,7 @@ def build_review(session: Session, area_code: str, week: Week, filters: Filters,
     ``actor=None`` is the trusted internal caller (CLI, exports).
     """
     area = _municipality(session, area_code)
+    _check_filters(session, filters)
     individual = True
     if actor is not None:
         access.require(actor, "review.view")
@@ -288,6 +289,15 @@ def _hotspot_rows(session: Session, run: HotspotRun, district: Area | None) -> l
             busiest_hours=list((h.profile or {}).get("busiest_hours", [])),
         ))
     return rows
+
+
+def _check_filters(session: Session, filters: Filters) -> None:
+    """Reject unknown kinds and categories (a shared URL with a typo should say so)."""
+    if filters.kind and filters.kind not in ("incident", "otrygghet"):
+        raise ValidationError("kind must be incident or otrygghet", field="kind")
+    if filters.category and session.scalar(
+            select(Category.id).where(Category.code == filters.category)) is None:
+        raise ValidationError(f"unknown category {filters.category!r}", field="category")
 
 
 def _report_filter(area: Area, district: Area | None, filters: Filters):

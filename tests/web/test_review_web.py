@@ -149,7 +149,10 @@ def test_filters_are_in_the_url_and_apply(client, login, week_reports, hallsberg
     html = client.get(f"/granskning/{SLUG}?organisation={hallsberg[1].id}").get_data(
         as_text=True)
     assert "<strong>9</strong> rapporter denna vecka" in html
-    assert client.get(f"/granskning/{SLUG}?district=nope").status_code == 400
+    for bad in ("district=nope", "kind=crime", "category=nope", "organisation=abc"):
+        res = client.get(f"/granskning/{SLUG}?{bad}", headers={"Accept": "application/json"})
+        assert res.status_code == 400
+        assert bad.split("=")[0] in res.get_json()["fields"]
 
 
 def test_bad_week_is_404(client, login, hallsberg):

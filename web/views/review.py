@@ -49,8 +49,7 @@ def _week(slug: str) -> Week:
 def _filters() -> Filters:
     args = request.args
     return Filters(district=args.get("district") or None, category=args.get("category") or None,
-                   kind=args.get("kind") if args.get("kind") in ("incident", "otrygghet")
-                   else None, organisation=args.get("organisation") or None)
+                   kind=args.get("kind") or None, organisation=args.get("organisation") or None)
 
 
 @bp.get("/granskning")
