@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import current_app
 
+from est.services.imports import import_reports
 from est.services.retention import purge
 from web.cli.base import EstGroup
 from web.db import get_session
 
-group = EstGroup("reports", help="Maintenance of stored reports.")
+group = EstGroup("reports", help="Import and maintenance of stored reports.")
 
 
 @group.command("purge")
@@ -24,3 +27,34 @@ def purge_cmd(days: int | None, dry_run: bool) -> None:
     click.echo(f"{verb} contact details of {result.contacts_erased} and redacted the "
                f"description of {result.descriptions_redacted} reports reported before "
                f"{result.cutoff:%Y-%m-%d %H:%M} UTC ({period} days).")
+
+
+@group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--area", "area_code", help="Kommunkod of the municipality the reports lie in "
+              "(default: EST_MUNICIPALITY).")
+@click.option("--columns", help="Map columns, e.g. lon=X,lat=Y,time=T,category=C,kind=K,org=O.")
+@click.option("--tz", help="Time zone of times without an offset (default: EST_TIMEZONE).")
+@click.option("--organisation", help="Organisation (name or id) of rows without an org value.")
+@click.option("--dry-run", is_flag=True, help="Check the file and print the summary only.")
+def import_cmd(file: str, area_code: str | None, columns: str | None, tz: str | None,
+               organisation: str | None, dry_run: bool) -> None:
+    """Import reports from a CSV or GeoJSON FILE; nothing is written if any row is bad."""
+    settings = current_app.config["EST_SETTINGS"]
+    started = time.perf_counter()
+    result = import_reports(
+        get_session(), file, area_code=area_code or settings.municipality, columns=columns,
+        tz=tz or settings.timezone, organisation=organisation, dry_run=dry_run,
+        progress=lambda message: click.echo(message, err=True),
+    )
+    seconds = time.perf_counter() - started
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {result.new:,} new reports into {result.area_name} ({result.area_code}) "
+               f"from {result.rows:,} rows; {result.present:,} already present"
+               f"{' (dry run, nothing written)' if dry_run else ''} in {seconds:.1f} s.")
+    if result.first and result.last:
+        click.echo(f"Period {result.first:%Y-%m-%d} – {result.last:%Y-%m-%d}; "
+                   f"{result.date_only:,} rows with a date only (time precision unknown).")
+    if result.by_category:
+        click.echo("New by category: " + ", ".join(f"{code} {n:,}" for code, n
+                                                   in result.by_category.items()))
