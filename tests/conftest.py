@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from est import migrate
 from est.config import load_settings
 from est.db import embedded_cluster, make_engine
-from est.models import Area, Category, Organisation, Report
+from est.models import Area, Category, Organisation, Report, User
 from est.services.categories import seed_categories
 
 # One database per pytest process, so parallel runs (developers, CI) never collide.
@@ -204,6 +204,23 @@ def make_report(db_session: Session, category) -> Callable[..., Report]:
         return report
 
     return _make
+
+
+@pytest.fixture
+def sign_in(client, db_session: Session) -> Callable[..., User]:
+    """Sign the test client in as a new staff user with ``role`` in ``organisation``."""
+
+    def _sign_in(role: str, organisation: Organisation) -> User:
+        user = User(email=f"{role}-{uuid.uuid4().hex[:8]}@example.se", name=role.title(),
+                    role=role, organisation_id=organisation.id, password_hash="!unusable")
+        db_session.add(user)
+        db_session.flush()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
+        return user
+
+    return _sign_in
 
 
 # -- browser --------------------------------------------------------------------------------------

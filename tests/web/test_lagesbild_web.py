@@ -4,26 +4,15 @@ import uuid
 
 import pytest
 
-from est.models import User
 from tests.integration.test_lagesbild import fixture_reports  # noqa: F401
 
 Q = "from=2025-03-01&to=2025-04-30&area=1861"
 
 
 @pytest.fixture
-def login(client, db_session, make_organisation):
-    def _login(role):
-        org = make_organisation(f"Org {uuid.uuid4().hex[:6]}")
-        user = User(email=f"{role}-{uuid.uuid4().hex[:6]}@example.se", name=role.title(),
-                    role=role, organisation_id=org.id, password_hash="x")
-        db_session.add(user)
-        db_session.flush()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-        return user
-
-    return _login
+def login(sign_in, make_organisation):
+    """Sign in with ``role`` as a member of a new organisation."""
+    return lambda role: sign_in(role, make_organisation(f"Org {uuid.uuid4().hex[:6]}"))
 
 
 def test_lagesbild_page_and_downloads(client, login, fixture_reports):  # noqa: F811

@@ -1,7 +1,6 @@
 """Promise pages: edit with validation, roles, link/unlink actions, follow-up snapshots."""
 
 import re
-import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +9,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import func, select
 
-from est.models import Action, User
+from est.models import Action
 from est.models.promises import (
     Promise,
     PromiseFollowup,
@@ -76,21 +75,10 @@ def world(db_session, make_area, make_organisation, make_report, category):
 
 
 @pytest.fixture
-def login(client, db_session, world):
+def login(sign_in, world):
     """Sign the client in as a new user with ``role`` (member of the municipality)."""
 
-    def _login(role, org=None):
-        org = org or world["kommun"]
-        user = User(email=f"{role}-{uuid.uuid4().hex[:6]}@example.se", name=role.title(),
-                    role=role, organisation_id=org.id, password_hash="x")
-        db_session.add(user)
-        db_session.flush()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-        return user
-
-    return _login
+    return lambda role, org=None: sign_in(role, org or world["kommun"])
 
 
 def form_for(promise, **changes):

@@ -11,7 +11,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import select
 
-from est.models import Action, User
+from est.models import Action
 from est.models.hotspots import Hotspot, HotspotRun
 from est.review import Week
 from est.services.users import hash_password
@@ -36,21 +36,10 @@ def hallsberg(make_area, make_organisation):
 
 
 @pytest.fixture
-def login(client, db_session, hallsberg):
+def login(sign_in, hallsberg):
     """Sign the test client in as a new user with ``role`` (member of Hallbo)."""
 
-    def _login(role, org=None):
-        org = org or hallsberg[1]
-        user = User(email=f"{role}-{uuid.uuid4().hex[:6]}@example.se", name=role.title(),
-                    role=role, organisation_id=org.id, password_hash=PASSWORD_HASH)
-        db_session.add(user)
-        db_session.flush()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-        return user
-
-    return _login
+    return lambda role, org=None: sign_in(role, org or hallsberg[1])
 
 
 @pytest.fixture
