@@ -14,13 +14,11 @@ from sqlalchemy import select
 from est.models import Action
 from est.models.hotspots import Hotspot, HotspotRun
 from est.review import Week
-from est.services.users import hash_password
 
 TZ = "Europe/Stockholm"
 W = Week(2026, 40, TZ)  # 28 Sep – 4 Oct 2026, well in the past
 SLUG = W.slug
 STATION = (15.1110, 59.0645, 15.1135, 59.0657)
-PASSWORD_HASH = hash_password("correct horse battery")
 
 
 def at(day, hour=12):
