@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import folium
+import shapely
 from branca.element import Element, MacroElement
 from flask import current_app, url_for
 from jinja2 import Template
@@ -199,19 +200,36 @@ def add_heatmap(m: folium.Map, points: list[tuple[float, float]], name: str) -> 
 
 
 def add_hotspots(m: folium.Map, features: list[dict], name: str) -> None:
-    """Draw hot spot polygons coloured by class, with a tooltip (rank, class, count)."""
+    """Draw hot spot polygons coloured by class, each with a numbered badge (its rank).
+
+    A hot spot is often smaller than a few pixels when the map shows a whole municipality,
+    so the badge keeps it findable at every zoom; the polygon shows its extent up close.
+    """
     if not features:
         return
+    group = folium.FeatureGroup(name=name)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        name=name,
         style_function=lambda f: {
-            "color": CLASS_COLOURS.get(f["properties"].get("class"), "#7f8c8d"),
+            "color": CLASS_COLOURS.get(f["properties"].get("class"), CLASS_COLOURS[None]),
             "weight": 3, "fillOpacity": 0.25,
-            "fillColor": CLASS_COLOURS.get(f["properties"].get("class"), "#7f8c8d"),
+            "fillColor": CLASS_COLOURS.get(f["properties"].get("class"), CLASS_COLOURS[None]),
         },
         tooltip=folium.GeoJsonTooltip(["label"], labels=False),
-    ).add_to(m)
+    ).add_to(group)
+    for f in features:
+        props = f["properties"]
+        if props.get("rank") is None:
+            continue
+        c = shapely.geometry.shape(f["geometry"]).representative_point()
+        colour = CLASS_COLOURS.get(props.get("class"), CLASS_COLOURS[None])
+        folium.Marker(
+            [c.y, c.x], tooltip=props.get("label"),
+            icon=folium.DivIcon(
+                html=f'<span class="hs-rank" style="border-color:{colour}">{props["rank"]}</span>',
+                icon_size=(24, 24), icon_anchor=(12, 12), class_name="hs-rank-icon"),
+        ).add_to(group)
+    group.add_to(m)
 
 
 def add_districts(m: folium.Map, features: list[dict], name: str) -> None:

@@ -95,7 +95,7 @@ def _week_map(page, categories: list[Category]):
     outline = queries.area_geojson(session, page.area.id)
     features = [
         {"type": "Feature", "geometry": mapping(to_shape(row.hotspot.polygon)),
-         "properties": {"class": row.hotspot.klass,
+         "properties": {"class": row.hotspot.klass, "rank": row.hotspot.rank,
                         "label": f"#{row.hotspot.rank} {row.klass_label}: "
                                  f"{row.hotspot.count} rapporter"}}
         for row in page.hotspots
