@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         lagesbild,
         moderation,
+        open311,
         promises,
         report_public,
         review,
@@ -64,7 +65,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (health, home, auth, report_public, staff, moderation, review, lagesbild,
-                   promises):
+                   promises, open311):
         app.register_blueprint(module.bp)
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 + GeoAlchemy2 models; importing this package registers every table."""
 
+from est.models.apikeys import ApiKey  # noqa: F401
 from est.models.audit import AuditEvent, Place  # noqa: F401
 from est.models.base import Base
 from est.models.core import (

@@ -129,10 +129,13 @@ def replace_places(session: Session, area_code: str,
 
 def validate_report(session: Session, data: Mapping[str, Any], *, municipality: str,
                     tz: ZoneInfo, user: access.ActorLike | None = None,
+                    organisation_id: int | None = None,
                     now: datetime | None = None) -> CleanReport:
     """Check a report's input and return clean values; raise ValidationError listing all errors.
 
     ``user`` is given for staff reports (organisation, time window, severity, internal note).
+    ``organisation_id`` is given for an organisation's system (API key): the public fields
+    plus severity, reported for that organisation.
     """
     now = now or datetime.now(UTC)
     errors: dict[str, str] = {}
@@ -168,6 +171,11 @@ def validate_report(session: Session, data: Mapping[str, Any], *, municipality: 
     )
     if user is not None:
         _staff_fields(session, data, user, clean, errors)
+    elif organisation_id is not None:
+        if session.get(Organisation, organisation_id) is None:
+            errors["organisation"] = MESSAGES["organisation"]
+        clean.organisation_id = organisation_id
+        _severity(data, clean, errors)
     if errors:
         raise ValidationError(errors)
     return clean
@@ -176,10 +184,11 @@ def validate_report(session: Session, data: Mapping[str, Any], *, municipality: 
 def create_report(session: Session, data: Mapping[str, Any], *,
                   user: access.ActorLike | None = None, source: str | None = None,
                   municipality: str = "1861", tz: ZoneInfo | None = None,
-                  now: datetime | None = None) -> Report:
+                  organisation_id: int | None = None, now: datetime | None = None) -> Report:
     """Validate and store one report in its own transaction, with an audit event.
 
-    Public reports (``user`` None) start ``pending``; staff reports are ``reviewed`` at once.
+    Public reports (``user`` None) start ``pending``; staff reports are ``reviewed`` at once,
+    and so are reports of an organisation's system (``organisation_id``, an API key).
     A repeated ``idempotency_key`` (double submit, reload) returns the first report instead of
     creating another.
     """
@@ -187,12 +196,15 @@ def create_report(session: Session, data: Mapping[str, Any], *,
         access.require(user, "report.create_staff")
     source = source or ("organisation" if user is not None else "public")
     tz = tz or ZoneInfo("Europe/Stockholm")
-    clean = validate_report(session, data, municipality=municipality, tz=tz, user=user, now=now)
+    if user is not None and organisation_id is not None:
+        raise ValueError("give either user or organisation_id, not both")
+    clean = validate_report(session, data, municipality=municipality, tz=tz, user=user,
+                            organisation_id=organisation_id, now=now)
     if clean.idempotency_key:
         existing = _by_key(session, clean.idempotency_key)
         if existing is not None:
             return existing
-    status = "pending" if user is None else "reviewed"
+    status = "pending" if user is None and organisation_id is None else "reviewed"
     report = Report(
         kind=clean.kind, category_id=clean.category.id,
         geom=from_shape(Point(clean.lon, clean.lat), srid=4326), area_id=clean.area_id,
@@ -486,16 +498,20 @@ def _staff_fields(session: Session, data, user: access.ActorLike, clean: CleanRe
     elif not access.can(user, "report.view_all_organisations") and org_id != user.organisation_id:
         errors["organisation"] = MESSAGES["organisation_own"]
     clean.organisation_id = org_id
+    _severity(data, clean, errors)
+    note = _text(data.get("internal_note")) or None
+    if note and len(note) > MAX_NOTE:
+        errors["internal_note"] = MESSAGES["internal_note"]
+    clean.internal_note = note
+
+
+def _severity(data, clean: CleanReport, errors: dict[str, str]) -> None:
     severity_text = _text(data.get("severity"))
     if severity_text:
         if severity_text.isdigit() and int(severity_text) in SEVERITIES:
             clean.severity = int(severity_text)
         else:
             errors["severity"] = MESSAGES["severity"]
-    note = _text(data.get("internal_note")) or None
-    if note and len(note) > MAX_NOTE:
-        errors["internal_note"] = MESSAGES["internal_note"]
-    clean.internal_note = note
 
 
 def _parse_date(text: str) -> date | None:

@@ -12,10 +12,22 @@ from web.cli.base import HANDLED
 
 def register_commands(app: Flask) -> None:
     """Attach every ``est`` command and group to ``app.cli``."""
-    from web.cli import areas, categories, db, demo, hotspots, lagesbild, reports, serve, users
+    from web.cli import (
+        apikeys,
+        areas,
+        categories,
+        db,
+        demo,
+        hotspots,
+        lagesbild,
+        reports,
+        serve,
+        users,
+    )
 
     for command in (db.group, areas.group, categories.group, demo.demo, serve.serve, users.group,
-                    reports.group, hotspots.group, lagesbild.lagesbild, lagesbild.group):
+                    reports.group, hotspots.group, lagesbild.lagesbild, lagesbild.group,
+                    apikeys.group):
         app.cli.add_command(command)
 
 

@@ -1,0 +1,248 @@
+"""What the Open311 and GeoJSON APIs read and write, on top of the report services.
+
+Writes go through :func:`est.services.reports.create_report` (the one set of validation
+rules). Public reads (Open311) return counted reports only, each snapped to the centre of a
+100 m cell in a metric CRS (EPSG:3006 by default), with no contact data and no free text.
+Staff reads are restricted by :func:`est.access.visible_reports`. Coordinates are WGS84
+longitude/latitude in degrees.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from est import access, queries
+from est.errors import NotFound, ValidationError
+from est.models import Area, Category, Organisation, Report
+from est.review import Week
+from est.services import hotspots as hotspot_service
+from est.services import reports
+from est.services.apikeys import ApiClient
+
+PUBLIC_CELL_M = 100
+STAFF_CELL_M = 200
+# Service field name -> API field name (``location``: the point as a whole).
+API_FIELDS = {
+    "kind": "kind", "category": "category", "reasons": "category", "lon": "lon", "lat": "lat",
+    "location": "location", "place": "location", "when": "occurred_at", "date": "occurred_at",
+    "time": "occurred_at", "description": "description", "contact": "contact",
+    "severity": "severity", "organisation": "organisation",
+}
+OCCURRED_AT = "Ange tiden som ISO 8601, till exempel 2026-11-12T21:30:00+01:00."
+
+
+def parse_instant(text: str, tz: ZoneInfo) -> datetime | None:
+    """Parse an ISO 8601 date-time; a naive one is local time in ``tz``. None if unreadable."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def submit_report(session: Session, client: ApiClient, *, category: str | None,
+                  lon: Any, lat: Any, kind: str | None = None, occurred_at: str | None = None,
+                  description: str | None = None, contact: str | None = None,
+                  severity: Any = None, municipality: str, tz: ZoneInfo,
+                  now: datetime | None = None) -> Report:
+    """Store a report sent by an organisation's system: ``reviewed``, source ``api``.
+
+    ``lon``/``lat`` are WGS84 degrees; ``occurred_at`` ISO 8601 (default: now); the kind
+    defaults to the category's. Errors name API fields (see ``API_FIELDS``).
+    """
+    code = (category or "").strip()
+    cat = session.scalar(select(Category).where(Category.code == code)) if code else None
+    kind = (kind or "").strip() or (cat.kind if cat is not None else "incident")
+    data: dict[str, Any] = {"kind": kind, "lon": lon, "lat": lat, "description": description,
+                            "contact": contact, "severity": severity, "when": "now"}
+    if kind == "otrygghet":
+        data["reasons"] = [code] if code else []
+    else:
+        data["category"] = code
+    errors: dict[str, str] = {}
+    if occurred_at:
+        when = parse_instant(str(occurred_at), tz)
+        if when is None:
+            errors["occurred_at"] = OCCURRED_AT
+        else:
+            local = when.astimezone(tz)
+            data.update(when="at", date=local.date().isoformat(), time=f"{local:%H:%M}")
+    org = client.organisation_id
+    try:
+        if errors:
+            reports.validate_report(session, data, municipality=municipality, tz=tz,
+                                    organisation_id=org, now=now)
+            raise ValidationError(errors)
+        return reports.create_report(session, data, source="api", municipality=municipality,
+                                     tz=tz, organisation_id=org, now=now)
+    except ValidationError as exc:
+        renamed = {API_FIELDS.get(k, k): v for k, v in exc.errors.items()}
+        raise ValidationError({**renamed, **errors}) from None
+
+
+# -- public reads (Open311) -------------------------------------------------------------------
+
+def _public_select(area_id: int, crs: int) -> Select:
+    projected = func.ST_Transform(Report.geom, crs)
+    half = PUBLIC_CELL_M / 2
+
+    def centre(coord):
+        return func.floor(coord / PUBLIC_CELL_M) * PUBLIC_CELL_M + half
+
+    snapped = func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(
+        centre(func.ST_X(projected)), centre(func.ST_Y(projected))), crs), 4326)
+    in_area = select(Area.id).where((Area.id == area_id) | (Area.parent_id == area_id))
+    return (
+        select(Report.id, Report.status, Report.reported_at, Category.code, Category.label_sv,
+               func.ST_X(snapped), func.ST_Y(snapped))
+        .join(Category, Category.id == Report.category_id)
+        .where(Report.area_id.in_(in_area), Report.status.in_(queries.COUNTED_STATUSES),
+               Report.duplicate_of.is_(None))
+    )
+
+
+def _public_row(row) -> dict:
+    rid, status, reported_at, code, label, lon, lat = row
+    return {
+        "service_request_id": str(rid),
+        "status": "closed" if status == "closed" else "open",
+        "service_code": code,
+        "service_name": label,
+        "requested_datetime": reported_at.replace(microsecond=0).isoformat(),
+        "lat": round(float(lat), 6),
+        "long": round(float(lon), 6),
+    }
+
+
+def public_requests(session: Session, *, area_id: int, start: datetime | None = None,
+                    end: datetime | None = None, codes: list[str] | None = None,
+                    status: str | None = None, limit: int = 100, offset: int = 0,
+                    crs: int = 3006) -> list[dict]:
+    """Return counted reports of a municipality as Open311 requests, newest first.
+
+    ``start``/``end`` bound the reported time ``[start, end)``; ``status`` is ``open`` or
+    ``closed``. Locations are 100 m cell centres in ``crs`` (metres), returned in WGS84.
+    """
+    stmt = _public_select(area_id, crs)
+    if start is not None:
+        stmt = stmt.where(Report.reported_at >= start)
+    if end is not None:
+        stmt = stmt.where(Report.reported_at < end)
+    if codes:
+        stmt = stmt.where(Category.code.in_(codes))
+    if status == "closed":
+        stmt = stmt.where(Report.status == "closed")
+    elif status == "open":
+        stmt = stmt.where(Report.status != "closed")
+    stmt = stmt.order_by(Report.reported_at.desc(), Report.id).limit(limit).offset(offset)
+    return [_public_row(row) for row in session.execute(stmt)]
+
+
+def public_request(session: Session, *, area_id: int, request_id: str,
+                   crs: int = 3006) -> dict:
+    """Return one counted report as an Open311 request; NotFound for anything else."""
+    try:
+        rid = uuid.UUID(request_id)
+    except ValueError:
+        raise NotFound(f"no service request {request_id!r}") from None
+    row = session.execute(_public_select(area_id, crs).where(Report.id == rid)).first()
+    if row is None:
+        raise NotFound(f"no service request {request_id!r}")
+    return _public_row(row)
+
+
+# -- staff reads (GeoJSON) --------------------------------------------------------------------
+
+def report_features(session: Session, user: access.ActorLike | None, *, start: datetime,
+                    end: datetime, codes: list[str] | None = None, kind: str | None = None,
+                    bbox: tuple[float, float, float, float] | None = None,
+                    limit: int = 5000) -> dict:
+    """Return the reports ``user`` may see as a GeoJSON FeatureCollection (exact WGS84 points).
+
+    Filters: occurred ``[start, end)``, category codes, kind, ``bbox`` (min lon, min lat,
+    max lon, max lat in WGS84 degrees). At most ``limit`` features, newest first;
+    ``truncated`` says whether more matched. Contact details and internal notes are left out.
+    """
+    access.require(user, "report.view")
+    stmt = (
+        select(Report, Category.code, Category.label_sv, Organisation.name,
+               func.ST_X(Report.geom), func.ST_Y(Report.geom))
+        .join(Category, Category.id == Report.category_id)
+        .outerjoin(Organisation, Organisation.id == Report.organisation_id)
+        .where(Report.occurred_at >= start, Report.occurred_at < end)
+    )
+    stmt = access.visible_reports(stmt, user)
+    if codes:
+        stmt = stmt.where(Category.code.in_(codes))
+    if kind:
+        stmt = stmt.where(Report.kind == kind)
+    if bbox is not None:
+        stmt = stmt.where(func.ST_Intersects(Report.geom, func.ST_MakeEnvelope(*bbox, 4326)))
+    rows = session.execute(stmt.order_by(Report.occurred_at.desc(), Report.id).limit(limit + 1))
+    features = []
+    for report, code, label, org, lon, lat in rows:
+        features.append({
+            "type": "Feature",
+            "id": str(report.id),
+            "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+            "properties": {
+                "reference": reports.reference(report.id),
+                "kind": report.kind,
+                "category": code,
+                "category_label": label,
+                "occurred_at": report.occurred_at.isoformat(),
+                "occurred_until": (report.occurred_until.isoformat()
+                                   if report.occurred_until else None),
+                "time_precision": report.time_precision,
+                "reported_at": report.reported_at.isoformat(),
+                "source": report.source,
+                "status": report.status,
+                "organisation": org,
+                "severity": report.severity,
+                "description": report.description,
+                "duplicate_of": str(report.duplicate_of) if report.duplicate_of else None,
+            },
+        })
+    truncated = len(features) > limit
+    return {"type": "FeatureCollection", "features": features[:limit], "truncated": truncated,
+            "limit": limit}
+
+
+def cell_features(session: Session, user: access.ActorLike | None, *, area_id: int,
+                  start: datetime, end: datetime, min_cell: int, crs: int = 3006) -> dict:
+    """Return counted reports per 200 m cell (``crs`` metres) as GeoJSON polygons in WGS84.
+
+    Cells with fewer than ``min_cell`` reports are left out (``EST_MIN_CELL``).
+    """
+    access.require(user, "aggregates.view")
+    cells = queries.report_cells(session, area_id, start, end, cell_m=STAFF_CELL_M, crs=crs)
+    features = [{"type": "Feature", "geometry": c["geometry"],
+                 "properties": {"count": c["count"], "otrygghet": c["otrygghet"]}}
+                for c in cells if c["count"] >= min_cell]
+    return {"type": "FeatureCollection", "features": features, "cell_m": STAFF_CELL_M,
+            "min_cell": min_cell}
+
+
+def hotspot_collection(session: Session, user: access.ActorLike | None, *, area_code: str,
+                       week: Week, crs: int = 3006) -> dict:
+    """Return the stored (or newly detected) hot spots of an ISO week as GeoJSON.
+
+    A week without reports gives an empty collection with ``message`` saying why.
+    """
+    access.require(user, "aggregates.view")
+    try:
+        run = hotspot_service.get_or_detect(session, area_code=area_code, start=week.start,
+                                            end=week.end, crs=crs, tz=week.tz)
+    except ValidationError as exc:
+        return {"type": "FeatureCollection", "features": [], "week": week.slug,
+                "run_id": None, "message": "; ".join(exc.errors.values())}
+    features = [hotspot_service.hotspot_feature(h)
+                for h in hotspot_service.list_hotspots(session, run.id)]
+    return {"type": "FeatureCollection", "features": features, "week": week.slug,
+            "run_id": run.id, "method": run.method}

@@ -1,0 +1,233 @@
+"""Open311 GeoReport v2 under /open311/v2/ and the API keys behind it (service and CLI)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from est.models import ApiKey, AuditEvent, Report
+from est.services import apikeys
+from web import create_app
+
+STATION = (15.1122, 59.0651)
+
+
+@pytest.fixture
+def hallsberg(make_area, make_organisation):
+    area = make_area()
+    return area, make_organisation("Hallbo AB", "bostadsbolag", area=area)
+
+
+@pytest.fixture
+def token(db_session, hallsberg) -> str:
+    return apikeys.create_key(db_session, organisation="Hallbo AB", label="felanmälan")[1]
+
+
+def post(client, token=None, **fields):
+    data = {"service_code": "klotter", "lat": "59.0651", "long": "15.1122",
+            "description": "Klotter på perrongen", "email": "anna@example.se", **fields}
+    if token is not None:
+        data["api_key"] = token
+    return client.post("/open311/v2/requests.json", data=data)
+
+
+def described(response) -> str:
+    body = response.get_json()
+    assert isinstance(body, list) and body, body
+    assert all(set(e) == {"code", "description"} and e["code"] == response.status_code
+               for e in body)
+    return " | ".join(e["description"] for e in body)
+
+
+def test_key_is_hashed_and_revocable(db_session, hallsberg):
+    key, token = apikeys.create_key(db_session, organisation=hallsberg[1].id, label="x")
+    assert token.startswith("est_") and len(token) > 40
+    assert key.key_hash == apikeys.hash_token(token) != token
+    dump = db_session.execute(text("SELECT row_to_json(k)::text FROM api_key k")).scalars().all()
+    assert dump and not any(token in row or token[4:] in row for row in dump)
+    client = apikeys.authenticate(db_session, token)
+    assert client is not None and client.organisation_id == hallsberg[1].id
+    assert client.role == "reporter" and client.area_id == hallsberg[0].id
+    assert apikeys.authenticate(db_session, token + "x") is None
+    assert apikeys.authenticate(db_session, "") is None
+    first = apikeys.revoke_key(db_session, key.id).revoked_at
+    assert apikeys.authenticate(db_session, token) is None
+    assert apikeys.revoke_key(db_session, key.id).revoked_at == first
+
+
+def test_cli_create_list_revoke(runner, db_session, hallsberg):
+    result = runner.invoke(args=["apikeys", "create", "--org", "Hallbo AB", "--label", "Felanm"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert apikeys.authenticate(db_session, token) is not None
+    key_id = db_session.scalar(select(ApiKey.id).where(ApiKey.label == "Felanm"))
+    listing = runner.invoke(args=["apikeys", "list"]).output
+    assert "Hallbo AB" in listing and "Felanm" in listing and "active" in listing
+    assert token not in listing
+    result = runner.invoke(args=["apikeys", "revoke", str(key_id)])
+    assert result.exit_code == 0 and "Revoked" in result.output
+    assert "revoked" in runner.invoke(args=["apikeys", "list"]).output
+    assert apikeys.authenticate(db_session, token) is None
+    missing = runner.invoke(args=["apikeys", "create", "--org", "Nobody", "--label", "x"])
+    assert missing.exit_code == 1 and "no organisation" in missing.output
+    assert runner.invoke(args=["apikeys", "revoke", "99999"]).exit_code == 1
+
+
+def test_services_list_and_definition(client, hallsberg):
+    services = client.get("/open311/v2/services.json").get_json()
+    by_code = {s["service_code"]: s for s in services}
+    assert by_code["klotter"]["group"] == "incident"
+    assert by_code["klotter"]["service_name"] == "Klotter"
+    assert by_code["belysning"]["group"] == "otrygghet"
+    assert all(s["type"] == "realtime" and s["metadata"] is False for s in services)
+    assert client.get("/open311/v2/services/klotter.json").get_json() == {
+        "service_code": "klotter", "attributes": []}
+    missing = client.get("/open311/v2/services/nope.json")
+    assert missing.status_code == 404 and "nope" in described(missing)
+
+
+def test_post_request_with_key_stores_reviewed_report_of_the_organisation(
+        client, db_session, hallsberg, token):
+    when = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
+    response = post(client, token, requested_datetime=when.isoformat())
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert len(body) == 1 and "112" in body[0]["service_notice"]
+    report = db_session.get(Report, body[0]["service_request_id"])
+    assert report.source == "api" and report.status == "reviewed"
+    assert report.organisation_id == hallsberg[1].id and report.area_id == hallsberg[0].id
+    assert report.occurred_at == when and report.contact == "anna@example.se"
+    assert db_session.scalar(select(AuditEvent.action).where(AuditEvent.report_id == report.id))
+    # an otrygghet reason works as a service too
+    other = post(client, token, service_code="belysning", email="", phone="070-123 45 67")
+    other_report = db_session.get(Report, other.get_json()[0]["service_request_id"])
+    assert other_report.kind == "otrygghet" and other_report.contact == "070-123 45 67"
+
+
+@pytest.mark.parametrize(("fields", "status", "named"), [
+    ({"lat": "north"}, 400, "lat:"),
+    ({"long": "200"}, 400, "long:"),
+    ({"lat": "", "long": ""}, 400, "lat/long:"),
+    ({"service_code": "nope"}, 400, "service_code:"),
+    ({"service_code": ""}, 400, "service_code:"),
+    ({"lat": "57.7", "long": "11.97"}, 400, "utanför kommunen"),
+    ({"requested_datetime": "yesterday"}, 400, "requested_datetime:"),
+    ({"requested_datetime": "2099-01-01T00:00:00Z"}, 400, "requested_datetime:"),
+    ({"email": "not an address"}, 400, "email:"),
+    ({"description": "x" * 2001}, 400, "description:"),
+])
+def test_post_request_errors_name_the_field(client, db_session, hallsberg, token, fields,
+                                            status, named):
+    response = post(client, token, **fields)
+    assert response.status_code == status
+    assert named in described(response)
+    assert db_session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_post_request_needs_a_valid_key(client, db_session, hallsberg, token):
+    assert post(client).status_code == 403
+    assert "api_key" in described(post(client, "est_wrong"))
+    key_id = db_session.scalar(select(ApiKey.id))
+    apikeys.revoke_key(db_session, key_id)
+    revoked = post(client, token)
+    assert revoked.status_code == 403 and "api_key" in described(revoked)
+    assert db_session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_post_is_rate_limited_and_csrf_exempt(app_config, db_session, hallsberg, token):
+    app = create_app({**app_config, "RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": True,
+                      "EST_API_RATE_LIMIT": "2 per minute"})
+    client = app.test_client()
+    addr = {"REMOTE_ADDR": "198.51.100.9"}
+    data = {"api_key": token, "service_code": "klotter", "lat": "59.0651", "long": "15.1122"}
+    statuses = [client.post("/open311/v2/requests.json", data=data,
+                            environ_base=addr).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.get("/open311/v2/requests.json", environ_base=addr).status_code == 200
+    app.extensions["est_db"].dispose()
+
+
+@pytest.fixture
+def published(hallsberg, make_report):
+    area, org = hallsberg
+    now = datetime.now(UTC)
+    shown = make_report(*STATION, area=area, status="published", source="public",
+                        description="Hemlig text", contact="secret@example.se",
+                        internal_note="intern", reported_at=now - timedelta(days=1))
+    closed = make_report(15.1300, 59.0700, area=area, status="closed", code="nedskrapning",
+                         organisation_id=org.id, reported_at=now - timedelta(days=10))
+    hidden = [make_report(*STATION, area=area, status=s, source="public",
+                          reported_at=now - timedelta(days=2)) for s in ("pending", "rejected")]
+    hidden.append(make_report(*STATION, area=area, status="published", duplicate_of=shown.id,
+                              reported_at=now - timedelta(days=2)))
+    return shown, closed, hidden
+
+
+def test_get_requests_are_generalised_and_public_safe(client, published):
+    shown, closed, hidden = published
+    response = client.get("/open311/v2/requests.json")
+    assert response.status_code == 200
+    rows = response.get_json()
+    assert [r["service_request_id"] for r in rows] == [str(shown.id), str(closed.id)]
+    first = rows[0]
+    assert set(first) == {"service_request_id", "status", "service_code", "service_name",
+                          "requested_datetime", "lat", "long"}
+    assert first["status"] == "open" and rows[1]["status"] == "closed"
+    assert first["service_code"] == "klotter"
+    raw = response.get_data(as_text=True)
+    for secret in ("Hemlig", "secret@", "intern", "15.1122", "59.0651"):
+        assert secret not in raw
+    # snapped to the centre of a 100 m SWEREF 99 TM cell, within ~71 m of the point
+    from pyproj import Transformer
+    to_3006 = Transformer.from_crs(4326, 3006, always_xy=True)
+    x, y = to_3006.transform(first["long"], first["lat"])
+    assert abs(x % 100 - 50) < 0.2 and abs(y % 100 - 50) < 0.2  # 6 decimals ≈ 0.1 m
+    ex, ey = to_3006.transform(*STATION)
+    assert (x - ex) ** 2 + (y - ey) ** 2 <= 71 ** 2
+    one = client.get(f"/open311/v2/requests/{shown.id}.json")
+    assert one.status_code == 200 and one.get_json() == [first]
+    for report in hidden:
+        missing = client.get(f"/open311/v2/requests/{report.id}.json")
+        assert missing.status_code == 404 and described(missing)
+    assert client.get("/open311/v2/requests/not-a-uuid.json").status_code == 404
+
+
+def test_get_requests_filters_and_page_size(client, published):
+    shown, closed, _hidden = published
+
+    def ids(**args):
+        response = client.get("/open311/v2/requests.json", query_string=args)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [r["service_request_id"] for r in response.get_json()]
+
+    assert ids(status="closed") == [str(closed.id)]
+    assert ids(status="open") == [str(shown.id)]
+    assert ids(service_code="nedskrapning,skadegorelse") == [str(closed.id)]
+    since = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    assert ids(start_date=since) == [str(shown.id)]
+    assert ids(end_date=since) == [str(closed.id)]
+    assert ids(page_size="1") == [str(shown.id)]
+    assert ids(page_size="1", page="2") == [str(closed.id)]
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    ({"start_date": "last week"}, "start_date:"),
+    ({"end_date": "2026-13-01"}, "end_date:"),
+    ({"start_date": "2026-11-02", "end_date": "2026-11-01"}, "end_date:"),
+    ({"status": "done"}, "status:"),
+    ({"service_code": "nope"}, "service_code:"),
+    ({"page_size": "5000"}, "page_size:"),
+    ({"page": "0"}, "page:"),
+])
+def test_get_requests_bad_parameters(client, hallsberg, args, named):
+    response = client.get("/open311/v2/requests.json", query_string=args)
+    assert response.status_code == 400
+    assert named in described(response)
+
+
+def test_open311_error_body_is_json_list(client, hallsberg):
+    body = json.loads(client.get("/open311/v2/services/x.json").get_data(as_text=True))
+    assert body[0]["code"] == 404
