@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from web import auth
     from web.views import (
+        api,
         health,
         home,
         lagesbild,
@@ -65,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (health, home, auth, report_public, staff, moderation, review, lagesbild,
-                   promises, open311):
+                   promises, open311, api):
         app.register_blueprint(module.bp)
 
 
