@@ -81,15 +81,21 @@ def add_boundary(m: folium.Map, geometry: dict, name: str) -> None:
     ).add_to(m)
 
 
-def add_count_cells(m: folium.Map, cells: list[dict], name: str) -> None:
-    """Draw grid cells shaded by report count (aggregated: no individual report is shown)."""
+def add_count_cells(m: folium.Map, cells: list[dict], name: str,
+                    fields: tuple[tuple[str, str], ...] = (("count", "Rapporter"),
+                                                           ("otrygghet", "Otrygghet"))) -> None:
+    """Draw grid cells shaded by report count (aggregated: no individual report is shown).
+
+    ``cells`` are dicts with a GeoJSON ``geometry`` and the ``fields`` shown in the tooltip
+    (property, Swedish label); the first field shades the cell.
+    """
     if not cells:
         return
-    top = max(c["count"] for c in cells)
+    key = fields[0][0]
+    top = max(c[key] for c in cells) or 1
     features = [
         {"type": "Feature", "geometry": c["geometry"],
-         "properties": {"count": c["count"], "otrygghet": c["otrygghet"],
-                        "shade": c["count"] / top}}
+         "properties": {**{f: c.get(f, 0) for f, _label in fields}, "shade": c[key] / top}}
         for c in cells
     ]
     folium.GeoJson(
@@ -99,7 +105,18 @@ def add_count_cells(m: folium.Map, cells: list[dict], name: str) -> None:
             "color": "#b03a2e", "weight": 0.5,
             "fillColor": "#c0392b", "fillOpacity": 0.15 + 0.6 * f["properties"]["shade"],
         },
-        tooltip=folium.GeoJsonTooltip(["count", "otrygghet"], aliases=["Rapporter", "Otrygghet"]),
+        tooltip=folium.GeoJsonTooltip([f for f, _l in fields], aliases=[a for _f, a in fields]),
+    ).add_to(m)
+
+
+def add_places(m: folium.Map, features: list[dict], name: str, colour: str = "#6c3483") -> None:
+    """Draw named places or cells (GeoJSON features with ``name`` and ``count``) as outlines."""
+    if not features:
+        return
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=name,
+        style_function=lambda _f: {"color": colour, "weight": 2, "fillOpacity": 0.2},
+        tooltip=folium.GeoJsonTooltip(["name", "count"], aliases=["Plats", "Rapporter"]),
     ).add_to(m)
 
 

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from est.lagesbild import FORMATS, build_lagesbild, render
 from est.lagesbild.render import html_fragment
-from est.models.hotspots import CLASS_COLOURS
 from web import maps
 from web.auth import roles_required
 from web.db import get_session
@@ -73,34 +72,18 @@ def _map(lb) -> folium.Map:
     m = maps.base_map(maps.bounds_of([f for f in features if f["properties"]["layer"]
                                       == "hotspot"] or [outline]))
     maps.add_boundary(m, lb.outline, lb.area_name)
-    cells = [f for f in features if f["properties"]["layer"] == "count_cell"]
-    if cells:
-        top = max(f["properties"]["count"] for f in cells)
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": cells}, name="Händelser per ruta",
-            style_function=lambda f: {"color": "#b03a2e", "weight": 0.3,
-                                      "fillColor": "#c0392b",
-                                      "fillOpacity": 0.1 + 0.5 * f["properties"]["count"] / top},
-            tooltip=folium.GeoJsonTooltip(["count"], aliases=["Händelser"]),
-        ).add_to(m)
-    for layer, name, colour in (("otrygghet_place", "Otrygga platser", "#6c3483"),):
-        feats = [f for f in features if f["properties"]["layer"] == layer]
-        if feats:
-            folium.GeoJson({"type": "FeatureCollection", "features": feats}, name=name,
-                           style_function=lambda _f, c=colour: {"color": c, "weight": 2,
-                                                                "fillOpacity": 0.2},
-                           tooltip=folium.GeoJsonTooltip(["name", "count"],
-                                                         aliases=["Plats", "Rapporter"]),
-                           ).add_to(m)
-    spots = [f for f in features if f["properties"]["layer"] == "hotspot"]
-    if spots:
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": spots}, name="Hot spots",
-            style_function=lambda f: {"color": CLASS_COLOURS.get(f["properties"]["class"],
-                                                                 CLASS_COLOURS[None]),
-                                      "weight": 2, "fillOpacity": 0.35},
-            tooltip=folium.GeoJsonTooltip(["name", "class_sv", "count"],
-                                          aliases=["Hot spot", "Klass", "Rapporter"]),
-        ).add_to(m)
+    def layer(name: str) -> list[dict]:
+        return [f for f in features if f["properties"]["layer"] == name]
+
+    maps.add_count_cells(m, [{"geometry": f["geometry"], "count": f["properties"]["count"]}
+                             for f in layer("count_cell")], "Händelser per ruta",
+                         fields=(("count", "Händelser"),))
+    maps.add_places(m, layer("otrygghet_place"), "Otrygga platser")
+    maps.add_hotspots(m, [
+        {"type": "Feature", "geometry": f["geometry"],
+         "properties": {"class": f["properties"]["class"], "rank": i,
+                        "label": f"{f['properties']['name']}: {f['properties']['class_sv']}, "
+                                 f"{f['properties']['count']} rapporter"}}
+        for i, f in enumerate(layer("hotspot"), start=1)], "Hot spots")
     maps.add_layer_control(m)
     return m
