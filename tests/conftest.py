@@ -207,6 +207,23 @@ def make_report(db_session: Session, category) -> Callable[..., Report]:
 
 
 @pytest.fixture
+def make_actor(db_session: Session, make_organisation):
+    """Create a staff account with ``role`` (in ``org``, or a new organisation in ``area``)
+    through the users service and return its :class:`est.access.Actor`."""
+    from est.access import actor_for
+    from est.services.users import create_user
+
+    def _make(role: str, org: Organisation | None = None, area: Area | None = None):
+        org = org or make_organisation(area=area)
+        user = create_user(db_session, email=f"{role}-{uuid.uuid4().hex[:8]}@x.example",
+                           name=role, role=role, organisation=org.id,
+                           password_hash="!unusable")
+        return actor_for(db_session, user)
+
+    return _make
+
+
+@pytest.fixture
 def sign_in(client, db_session: Session) -> Callable[..., User]:
     """Sign the test client in as a new staff user with ``role`` in ``organisation``."""
 

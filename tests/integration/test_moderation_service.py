@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
-from est import access
 from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import AuditEvent
 from est.queries import COUNTED_STATUSES
-from est.services import moderation, users
+from est.services import moderation
 
 NOW = datetime(2025, 3, 12, 14, 0, tzinfo=UTC)
 
-
-@cache
-def password_hash() -> str:
-    return users.hash_password("correct horse battery")
 
 
 @pytest.fixture
@@ -29,14 +23,9 @@ def area(make_area):
 
 
 @pytest.fixture
-def make_user(db_session, make_organisation, area):
-    def _make(role: str, org=None):
-        org = org or make_organisation(area=area)
-        made = users.create_user(db_session, email=f"{role}{org.id}@x.example", name=role,
-                                 role=role, organisation=org.id, password_hash=password_hash())
-        return access.actor_for(db_session, made)
-
-    return _make
+def make_user(make_actor, area):
+    """Create an account with ``role`` in ``org`` (default: a new organisation in ``area``)."""
+    return lambda role, org=None: make_actor(role, org=org, area=area)
 
 
 @pytest.fixture

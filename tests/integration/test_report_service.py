@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,16 +11,12 @@ from sqlalchemy import func, select
 
 from est.errors import PermissionDenied, ValidationError
 from est.models import AuditEvent, Report
-from est.services import reports, users
+from est.services import reports
 
 TZ = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2025, 3, 12, 14, 0, tzinfo=UTC)
 INSIDE = {"lon": "15.1122", "lat": "59.0651"}  # Hallsberg station, inside the test box
 
-
-@cache
-def password_hash() -> str:
-    return users.hash_password("correct horse battery")
 
 
 @pytest.fixture
@@ -30,16 +25,9 @@ def area(make_area):
 
 
 @pytest.fixture
-def make_user(db_session, make_organisation, area):
-    def _make(role: str, org=None):
-        org = org or make_organisation(area=area)
-        user = users.create_user(db_session, email=f"{role}-{org.id}@x.example", name=role,
-                                 role=role, organisation=org.id, password_hash=password_hash())
-        from est.access import actor_for
-
-        return actor_for(db_session, user)
-
-    return _make
+def make_user(make_actor, area):
+    """Create an account with ``role`` in ``org`` (default: a new organisation in ``area``)."""
+    return lambda role, org=None: make_actor(role, org=org, area=area)
 
 
 def create(db_session, **data):

@@ -38,7 +38,7 @@ def test_production_with_secret_starts():
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("EST_PROJECTED_CRS", "sweref", "EST_PROJECTED_CRS"),
     ("EST_TIMEZONE", "Mars/Olympus", "EST_TIMEZONE"),
-    ("DATABASE_URL", "sqlite:///x.db", "PostgreSQL"),
+    ("DATABASE_URL", "mysql://est@db/est", "PostgreSQL"),
     ("EST_ENV", "staging", "EST_ENV"),
     ("EST_EMBEDDED_PORT", "80", "EST_EMBEDDED_PORT"),
     ("EST_MIN_CELL", "0", "EST_MIN_CELL"),
