@@ -16,6 +16,11 @@ def test_docker_compose_is_valid_and_complete():
     assert "healthz" in " ".join(app["healthcheck"]["test"])
     assert "gunicorn" in (ROOT / "Dockerfile").read_text()
     assert "est db upgrade" in (ROOT / "Dockerfile").read_text()
+    # maps work without a CDN in the image, and the local cluster and venv stay out of it
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY --from=assets /assets/vendor web/static/vendor" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"var", ".venv", ".git"} <= set(ignored)
 
 
 def test_ci_runs_the_readme_test_command():
