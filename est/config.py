@@ -30,6 +30,7 @@ class Settings:
     redis_url: str | None = None
     min_cell: int = 5
     retention_days: int = 180
+    proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -90,6 +91,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"EST_RETENTION_DAYS must be a number of days (at least 1) after which reporters' "
             f"contact details are erased, not {retention_text!r}"
         )
+    hops_text = env.get("EST_PROXY_HOPS", "0")
+    if not hops_text.isdigit() or int(hops_text) > 5:
+        raise ConfigError(
+            f"EST_PROXY_HOPS must be the number of reverse proxies in front of the app "
+            f"(0-5), not {hops_text!r}"
+        )
     var_dir = Path(env.get("EST_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=url,
@@ -103,4 +110,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=env.get("REDIS_URL") or None,
         min_cell=int(min_cell_text),
         retention_days=int(retention_text),
+        proxy_hops=int(hops_text),
     )

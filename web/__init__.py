@@ -26,12 +26,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update(overrides)
+    register_proxy(app)
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust ``EST_PROXY_HOPS`` reverse proxies for the client address, scheme and host.
+
+    Behind nginx or a load balancer every request otherwise comes from the proxy's address,
+    so the per-IP rate limits would throttle everyone together.
+    """
+    hops = app.config["EST_SETTINGS"].proxy_hops
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_database(app: Flask) -> None:

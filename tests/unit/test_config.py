@@ -43,6 +43,7 @@ def test_production_with_secret_starts():
     ("EST_EMBEDDED_PORT", "80", "EST_EMBEDDED_PORT"),
     ("EST_MIN_CELL", "0", "EST_MIN_CELL"),
     ("EST_RETENTION_DAYS", "soon", "EST_RETENTION_DAYS"),
+    ("EST_PROXY_HOPS", "many", "EST_PROXY_HOPS"),
 ])
 def test_invalid_values_name_the_variable(key, value, message):
     with pytest.raises(ConfigError, match=message):

@@ -53,3 +53,20 @@ def test_home_map_shows_last_week_aggregated(client, make_area, make_report):
 def test_unknown_path_is_json_for_api_clients(client):
     res = client.get("/nope", headers={"Accept": "application/json"})
     assert res.status_code == 404 and res.get_json()["error"] == "not_found"
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(app_config):
+    from flask import request
+
+    from web import create_app
+
+    def whoami(hops: str) -> dict:
+        app = create_app({**app_config, "EST_PROXY_HOPS": hops})
+        app.add_url_rule("/_whoami", "whoami",
+                         lambda: {"ip": request.remote_addr, "scheme": request.scheme})
+        res = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7",
+                                                         "X-Forwarded-Proto": "https"})
+        return res.get_json()
+
+    assert whoami("1") == {"ip": "203.0.113.7", "scheme": "https"}
+    assert whoami("0") == {"ip": "127.0.0.1", "scheme": "http"}  # headers ignored without it
