@@ -164,11 +164,7 @@ def new_action(slug: str):
             errors = exc.errors
         else:
             return redirect(url_for("review.week", slug=week.slug) + "#atgarder")
-    return render_template("review/action_form.html", week=week, data=data, errors=errors,
-                           action=None, organisations=review_service.organisations(session),
-                           categories=list_categories(session),
-                           status_labels=action_service.STATUS_LABELS,
-                           hotspot=_hotspot_label(data["hotspot_id"])), 400 if errors else 200
+    return _action_form(week, data, errors, hotspot=_hotspot_label(data["hotspot_id"]))
 
 
 @bp.route("/atgarder/<int:action_id>", methods=["GET", "POST"])
@@ -197,15 +193,21 @@ def edit_action(action_id: int):
             errors = exc.errors
         else:
             return redirect(url_for("review.week", slug=back) + "#atgarder")
-    return render_template("review/action_form.html", week=Week.parse(back, _settings().timezone),
-                           data=data, errors=errors, action=action,
+    return _action_form(Week.parse(back, _settings().timezone), data, errors, action=action,
+                        owner_only=current_user.role == "reporter",
+                        follow=action_service.follow_up(session, action,
+                                                        tz=_settings().timezone))
+
+
+def _action_form(week: Week, data: dict, errors: dict, **context):
+    """Render the action form (new or edit); 400 when it comes back with errors."""
+    session = get_session()
+    context = {"action": None, "hotspot": None, **context}
+    html = render_template("review/action_form.html", week=week, data=data, errors=errors,
                            organisations=review_service.organisations(session),
                            categories=list_categories(session),
-                           status_labels=action_service.STATUS_LABELS,
-                           hotspot=None, owner_only=current_user.role == "reporter",
-                           follow=action_service.follow_up(session, action,
-                                                           tz=_settings().timezone)
-                           ), 400 if errors else 200
+                           status_labels=action_service.STATUS_LABELS, **context)
+    return html, 400 if errors else 200
 
 
 @bp.route("/granskning/<slug>/mote", methods=["GET", "POST"])
