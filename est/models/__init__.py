@@ -13,9 +13,10 @@ from est.models.core import (
     Organisation,
     Report,
     User,
+    UserSession,
     report_reason,
 )
-from est.models.hotspots import HOTSPOT_CLASSES, Hotspot, HotspotRun  # noqa: F401
+from est.models.hotspots import HOTSPOT_CLASSES, Hotspot, HotspotRun, LineageName  # noqa: F401
 from est.models.promises import Promise, PromiseIndicator  # noqa: F401
 from est.models.review import ACTION_STATUSES, Action, Decision, Review  # noqa: F401
 
@@ -30,5 +31,6 @@ __all__ = [
     "Organisation",
     "Report",
     "User",
+    "UserSession",
     "report_reason",
 ]

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from est.models.base import Base
@@ -33,7 +33,10 @@ ORGANISATION_KINDS = (
 REPORT_KINDS = ("incident", "otrygghet")
 REPORT_SOURCES = ("public", "organisation", "import", "api")
 REPORT_STATUSES = ("pending", "published", "rejected", "new", "reviewed", "closed")
-TIME_PRECISIONS = ("exact", "window", "recurring", "unknown")
+# ``unknown``: a date without a time; ``day``: dated to the day; ``month``: dated to the month.
+TIME_PRECISIONS = ("exact", "window", "recurring", "unknown", "day", "month")
+# No time or date a user gives may lie before this (also a CHECK constraint, migration 0008).
+EARLIEST_DATE = "2000-01-01"
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -67,6 +70,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    # Whether this organisation's reports count on public outputs (public reports always do).
+    public_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class User(Base):
@@ -85,8 +90,27 @@ class User(Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Per-account back-off for failed sign-ins.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Explicit permission set; NULL means the defaults of ``role``.
+    permissions: Mapped[list[str] | None] = mapped_column(ARRAY(String(32)))
 
     organisation: Mapped[Organisation | None] = relationship()
+
+
+class UserSession(Base):
+    """A server-side sign-in session (the cookie carries its token; only a hash is stored)."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                   server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Category(Base):
@@ -125,6 +149,12 @@ class Report(Base):
         CheckConstraint(_in("time_precision", TIME_PRECISIONS), name="time_precision"),
         CheckConstraint("occurred_until IS NULL OR occurred_until >= occurred_at",
                         name="time_window"),
+        CheckConstraint(f"occurred_at IS NULL OR occurred_at >= '{EARLIEST_DATE}'::timestamptz",
+                        name="occurred_at_min"),
+        CheckConstraint(f"occurred_until IS NULL OR occurred_until >= "
+                        f"'{EARLIEST_DATE}'::timestamptz", name="occurred_until_min"),
+        CheckConstraint(f"reported_at IS NULL OR reported_at >= '{EARLIEST_DATE}'::timestamptz",
+                        name="reported_at_min"),
         Index("ix_report_occurred_at", "occurred_at"),
         Index("ix_report_area_id_occurred_at", "area_id", "occurred_at"),
         Index("ix_report_status", "status"),
@@ -156,6 +186,8 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16))
     visibility: Mapped[str] = mapped_column(String(16), default="staff", server_default="staff")
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # The reporter's receipt reference (random, never derived from ``id``).
+    receipt_ref: Mapped[str | None] = mapped_column(String(16), unique=True)
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("report.id", ondelete="SET NULL")
     )

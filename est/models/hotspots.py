@@ -22,22 +22,29 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from est.models.base import Base
 
-HOTSPOT_CLASSES = ("new", "persistent", "intensifying", "diminishing", "sporadic")
+HOTSPOT_CLASSES = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic",
+                   "oscillating", "historical")
 # One wording and one colour per class on every page, map, chart and export.
 CLASS_LABELS = {
     "new": "Ny",
+    "consecutive": "Återkommande",
     "intensifying": "Ökande",
     "persistent": "Ihållande",
     "diminishing": "Avtagande",
     "sporadic": "Sporadisk",
+    "oscillating": "Växlande",
+    "historical": "Historisk",
     None: "Oklassad",
 }
 CLASS_COLOURS = {
     "new": "#c0392b",
+    "consecutive": "#d35400",
     "intensifying": "#e67e22",
     "persistent": "#6c3483",
     "diminishing": "#2471a3",
     "sporadic": "#7f8c8d",
+    "oscillating": "#16a085",
+    "historical": "#95a5a6",
     None: "#7f8c8d",
 }
 
@@ -103,3 +110,17 @@ class Hotspot(Base):
     last_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     run: Mapped[HotspotRun] = relationship(back_populates="hotspots")
+
+
+class LineageName(Base):
+    """A staff-given name of a place (a hot spot lineage), kept as the lineage goes on."""
+
+    __tablename__ = "lineage_name"
+
+    lineage_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    renamed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id",
+                                                              ondelete="SET NULL"))
+    renamed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())

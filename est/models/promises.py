@@ -50,6 +50,10 @@ class Promise(Base):
     __table_args__ = (
         CheckConstraint(_in("status", PROMISE_STATUSES), name="status"),
         CheckConstraint("period_end >= period_start", name="period"),
+        CheckConstraint("period_start IS NULL OR period_start >= '2000-01-01'::date",
+                        name="period_start_min"),
+        CheckConstraint("period_end IS NULL OR period_end >= '2000-01-01'::date",
+                        name="period_end_min"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

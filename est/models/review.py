@@ -62,6 +62,9 @@ class Action(Base):
         CheckConstraint("status IN ({})".format(", ".join(repr(s) for s in ACTION_STATUSES)),
                         name="status"),
         CheckConstraint("lineage_id IS NOT NULL OR category_id IS NOT NULL", name="target"),
+        CheckConstraint("starts_on IS NULL OR starts_on >= '2000-01-01'::date",
+                        name="starts_on_min"),
+        CheckConstraint("due_on IS NULL OR due_on >= '2000-01-01'::date", name="due_on_min"),
         Index("ix_action_area_id_status", "area_id", "status"),
         Index("ix_action_lineage_id", "lineage_id"),
     )
