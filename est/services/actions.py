@@ -83,6 +83,11 @@ def create_action(session: Session, actor: Actor, *, area_id: int, data: dict[st
     return action
 
 
+def validate_action(session: Session, data: dict[str, Any], *, area_id: int) -> None:
+    """Check a new action's input without writing; raise ValidationError naming each field."""
+    _validate(session, data, area_id=area_id, creating=True)
+
+
 def update_action(session: Session, actor: Actor, action_id: int, data: dict[str, Any]) -> Action:
     """Update an action; the responsible organisation may update status and outcome only."""
     with transaction(session):

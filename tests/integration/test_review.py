@@ -11,7 +11,7 @@ from shapely.geometry import MultiPolygon, Point, box
 from est.demo import load_demo
 from est.errors import PermissionDenied, ValidationError
 from est.models.hotspots import Hotspot, HotspotRun
-from est.review import Filters, Week, build_review, get_review, save_meeting
+from est.review import Filters, Week, build_review, get_review, participants, save_meeting
 from est.services import actions as svc
 
 TZ = "Europe/Stockholm"
@@ -192,7 +192,7 @@ def test_meeting_record(db_session, make_area, make_organisation, make_hotspot):
                      {"text": "Polisen ökar närvaron vid resecentrum", "action_id": action.id},
                      {"text": ""}])
     review = get_review(db_session, area.id, W)
-    assert review.participants == ["Kommunen", "Polisen"]
+    assert participants(review) == ["Kommunen", "Polisen"]
     assert [d.text for d in review.decisions] == ["Polisen ökar närvaron vid resecentrum"]
     assert review.decisions[0].action_id == action.id
     save_meeting(db_session, "1861", W, participants=[], notes=None, decisions=[])

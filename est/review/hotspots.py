@@ -1,0 +1,130 @@
+"""The week's hot spots as the EST group reads them: named, ranked by urgency, with the
+week's numbers and the baseline's kept apart."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from scipy import stats
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from est import places
+from est.models import Action, Area, Category
+from est.models.hotspots import CLASS_LABELS, Hotspot, HotspotRun
+
+# Classes the group must act on first; the detector may return any of HOTSPOT_CLASSES.
+ACT_FIRST = ("new", "consecutive", "intensifying")
+WATCH = ("persistent", "oscillating")
+FADING = ("diminishing", "historical")
+MEAN_WEEKS = 4
+RISING_MIN_EXTRA = 3  # at least this many reports above the 4-week mean …
+RISING_MIN_RATIO = 1.5  # … and this many times the mean, to call a place rising
+
+
+@dataclass
+class HotspotRow:
+    """One hot spot as the review lists it: the week's numbers, then the baseline's."""
+
+    hotspot: Hotspot
+    name: str
+    klass_label: str
+    trend: list[int]
+    previous_mean: float
+    change_pct: float | None
+    rising: bool
+    urgent: bool
+    significance: float
+    week_categories: list[tuple[str, int]]
+    baseline_categories: list[tuple[str, int]]
+    baseline_weeks: int
+    busiest_weekdays: list[str]
+    busiest_hours: list[int]
+    position: int = 0
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def top_categories(self) -> list[tuple[str, int]]:
+        """Return the week's top categories (the baseline's are labelled separately)."""
+        return self.week_categories
+
+    @property
+    def status_label(self) -> str:
+        """Return the class, with "stigande" when the counts rise in another class."""
+        if self.rising and self.hotspot.klass not in ACT_FIRST:
+            return f"Stigande ({self.klass_label.lower()})"
+        return self.klass_label
+
+
+def hotspot_rows(session: Session, run: HotspotRun, area: Area, district: Area | None, *,
+                 complete: bool = True) -> list[HotspotRow]:
+    """Return the run's hot spots (inside ``district`` if given), named and ranked by urgency.
+
+    ``complete`` False (the week is still in progress) leaves out the change against the
+    4-week mean: a part week is no drop.
+    """
+    stmt = select(Hotspot).where(Hotspot.run_id == run.id).order_by(Hotspot.rank)
+    if district is not None:
+        stmt = stmt.where(func.ST_Intersects(Hotspot.polygon, district.geom))
+    hotspots = list(session.scalars(stmt))
+    labels = dict(session.execute(select(Category.code, Category.label_sv)).all())
+    names = places.names_for_hotspots(session, area.id,
+                                      [(h.lineage_id, h.polygon) for h in hotspots])
+    rows = [_row(h, name, labels, complete) for h, name in zip(hotspots, names, strict=True)]
+    return rank(rows)
+
+
+def rank(rows: list[HotspotRow]) -> list[HotspotRow]:
+    """Order rows by what the group must act on: new, consecutive, intensifying or rising
+    first, then persistent and oscillating, then the rest, fading places last; within a group
+    by significance (the week's count against the 4-week mean), then count."""
+    def group(r: HotspotRow) -> int:
+        if r.urgent:
+            return 0
+        if r.hotspot.klass in WATCH:
+            return 1
+        if r.hotspot.klass in FADING:
+            return 3
+        return 2
+
+    ordered = sorted(rows, key=lambda r: (group(r), -r.significance, -r.hotspot.count,
+                                          r.hotspot.rank))
+    for i, r in enumerate(ordered, start=1):
+        r.position = i
+    return ordered
+
+
+def _row(h: Hotspot, name: str, labels: dict[str, str], complete: bool) -> HotspotRow:
+    counts = h.counts or {}
+    weekly = [int(v) for v in counts.get("weekly", [])]
+    previous = weekly[-MEAN_WEEKS:]
+    mean = sum(previous) / len(previous) if previous else 0.0
+    change = None if mean == 0 or not complete else 100.0 * (h.count - mean) / mean
+    rising = complete and h.count - mean >= RISING_MIN_EXTRA and (
+        mean == 0 or h.count >= RISING_MIN_RATIO * mean)
+    cats = sorted(counts.get("by_category", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    named = [(labels.get(c, c), int(n)) for c, n in cats]
+    # The detector describes a place by the week's reports when it is hot this week, else by
+    # its baseline reports: say which, instead of mixing them under the week's count.
+    hot_now = counts.get("hot_now")
+    of_week = bool(hot_now) if hot_now is not None else sum(n for _c, n in named) == h.count
+    return HotspotRow(
+        hotspot=h, name=name, klass_label=CLASS_LABELS.get(h.klass, h.klass or ""),
+        trend=weekly[-12:] + [h.count], previous_mean=round(mean, 1), change_pct=change,
+        rising=rising, urgent=h.klass in ACT_FIRST or rising,
+        significance=_significance(h.count, mean),
+        week_categories=named[:3] if of_week else [],
+        baseline_categories=[] if of_week else named[:3],
+        baseline_weeks=len(weekly),
+        busiest_weekdays=list((h.profile or {}).get("busiest_weekdays", [])),
+        busiest_hours=list((h.profile or {}).get("busiest_hours", [])),
+    )
+
+
+def _significance(count: int, mean: float) -> float:
+    """Return −log10 of the Poisson chance of ``count`` or more reports at the usual rate."""
+    if count <= 0:
+        return 0.0
+    p = float(stats.poisson.sf(count - 1, max(mean, 0.5)))
+    return -math.log10(max(p, 1e-300))
