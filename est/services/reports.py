@@ -26,6 +26,7 @@ from est import access
 from est.db import transaction
 from est.errors import NotFound, ValidationError
 from est.models import Area, AuditEvent, Category, Organisation, Place, Report, User
+from est.places import GAZETTEER_SORT
 from est.queries import area_by_code
 from geo.validation import CoordinateError, check_lonlat
 
@@ -104,7 +105,8 @@ def list_places(session: Session, area_id: int) -> list[dict]:
     """Return the named places of an area as dicts with id, name, lon and lat (WGS84)."""
     rows = session.execute(
         select(Place.id, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom))
-        .where(Place.area_id == area_id).order_by(Place.sort_order, Place.name)
+        .where(Place.area_id == area_id, Place.sort_order < GAZETTEER_SORT)
+        .order_by(Place.sort_order, Place.name)
     )
     return [{"id": r[0], "name": r[1], "lon": r[2], "lat": r[3]} for r in rows]
 

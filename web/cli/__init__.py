@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
         demo,
         hotspots,
         lagesbild,
+        places,
         reports,
         serve,
         users,
@@ -27,7 +28,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (db.group, areas.group, categories.group, demo.demo, serve.serve, users.group,
                     reports.group, hotspots.group, lagesbild.lagesbild, lagesbild.group,
-                    apikeys.group):
+                    apikeys.group, places.group):
         app.cli.add_command(command)
 
 
