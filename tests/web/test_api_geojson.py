@@ -36,7 +36,7 @@ def bearer(token: str) -> dict:
 @pytest.fixture
 def reports(hallsberg, make_report):
     area, hallbo, police = hallsberg
-    now = datetime.now(UTC)
+    now = datetime.now(ZoneInfo(TZ))  # local wall time: "60 days ago" is the same local day
     own = make_report(15.1122, 59.0651, area=area, organisation_id=hallbo.id,
                       occurred_at=now - timedelta(days=1), description="Trappa 3",
                       contact="secret@example.se", internal_note="intern")
