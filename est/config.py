@@ -6,9 +6,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap"
+DEFAULT_TILE_ATTRIBUTION_URL = "https://www.openstreetmap.org/copyright"
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+_SUBDOMAIN = "estsubdomain"  # stands in for Leaflet's {s} while a tile URL is parsed
 
 
 class ConfigError(ValueError):
@@ -31,6 +37,15 @@ class Settings:
     min_cell: int = 5
     retention_days: int = 180
     proxy_hops: int = 0
+    tile_url: str = DEFAULT_TILE_URL
+    tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
+    tile_attribution_url: str | None = DEFAULT_TILE_ATTRIBUTION_URL
+
+    @property
+    def tile_origin(self) -> str:
+        """Return the tile server's origin for the CSP ``img-src`` (``{s}`` becomes ``*``)."""
+        parts = urlsplit(self.tile_url.replace("{s}", _SUBDOMAIN))
+        return f"{parts.scheme}://{parts.netloc.replace(_SUBDOMAIN, '*')}"
 
     @property
     def is_production(self) -> bool:
@@ -97,6 +112,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"EST_PROXY_HOPS must be the number of reverse proxies in front of the app "
             f"(0-5), not {hops_text!r}"
         )
+    tile_url = _tile_url(env.get("EST_TILE_URL") or DEFAULT_TILE_URL)
+    attribution = (env.get("EST_TILE_ATTRIBUTION") or DEFAULT_TILE_ATTRIBUTION).strip()
+    if len(attribution) > 200 or any(ch in attribution for ch in "<>\"\n\r"):
+        raise ConfigError(
+            "EST_TILE_ATTRIBUTION must be plain text of at most 200 characters (no HTML), "
+            f"e.g. '© OpenStreetMap', not {attribution[:40]!r}"
+        )
+    attribution_url = env.get("EST_TILE_ATTRIBUTION_URL", DEFAULT_TILE_ATTRIBUTION_URL) or None
+    if attribution_url is not None and not _is_web_url(attribution_url):
+        raise ConfigError(
+            f"EST_TILE_ATTRIBUTION_URL must be an https:// address (or empty), "
+            f"not {attribution_url[:60]!r}"
+        )
     var_dir = Path(env.get("EST_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=url,
@@ -111,4 +139,31 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         min_cell=int(min_cell_text),
         retention_days=int(retention_text),
         proxy_hops=int(hops_text),
+        tile_url=tile_url,
+        tile_attribution=attribution,
+        tile_attribution_url=attribution_url,
     )
+
+
+def _is_web_url(url: str, template: bool = False) -> bool:
+    """Return True for an https URL (http only on a loopback host) without quotes or spaces."""
+    if any(ch in url for ch in " \t\r\n\"'<>;,\\") or len(url) > 300:
+        return False
+    parts = urlsplit(url.replace("{s}", _SUBDOMAIN) if template else url)
+    host = parts.hostname or ""
+    return bool(host) and (parts.scheme == "https"
+                           or (parts.scheme == "http" and host in LOOPBACK_HOSTS))
+
+
+def _tile_url(url: str) -> str:
+    """Check a Leaflet tile URL template: https, with {z}, {x} and {y}."""
+    if not _is_web_url(url, template=True) or not all(
+            key in url for key in ("{z}", "{x}", "{y}")):
+        raise ConfigError(
+            "EST_TILE_URL must be an https:// tile URL template with {z}, {x} and {y} "
+            "(http only on localhost), e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, "
+            f"not {url[:80]!r}"
+        )
+    if _SUBDOMAIN in urlsplit(url.replace("{s}", _SUBDOMAIN))._replace(netloc="").geturl():
+        raise ConfigError("EST_TILE_URL may use {s} only in the host name")
+    return url

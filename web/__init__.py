@@ -56,11 +56,12 @@ def register_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind Babel (sv, en), Flask-Login, CSRF protection and the rate limiter."""
-    from web import auth, extensions
+    """Bind Babel (sv, en), Flask-Login, CSRF protection, the rate limiter and security headers."""
+    from web import auth, extensions, security
 
     extensions.init_app(app)
     auth.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

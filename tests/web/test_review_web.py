@@ -110,7 +110,7 @@ def test_review_page_for_coordinator_shows_points_and_legend(
     html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
     assert "Vecka 40 2026" in html
     assert "<strong>10</strong> rapporter denna vecka" in html
-    assert "L.canvas" in html  # individual reports drawn as canvas markers
+    assert "estMaps.points" in html  # individual reports drawn as canvas markers
     assert "[59.0651, 15.1122, " in html
     assert "Teckenförklaring" in html and "Otrygghet (ring)" in html
     assert "Hot spots" in html and "Kommundelar" not in html  # no districts in this fixture
@@ -122,7 +122,7 @@ def test_review_page_for_coordinator_shows_points_and_legend(
 def test_viewer_sees_aggregates_only(client, login, week_reports, hotspot):
     login("viewer")
     html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
-    assert "L.canvas" not in html and "Rapporter per ruta" in html
+    assert "estMaps.points" not in html and "Rapporter per ruta" in html
     # no report point ([lat, lon, category, kind]); hot spot outlines are aggregates
     assert "[59.0651, 15.1122" not in html and "59.0651,15.1122" not in html
     assert "Ny åtgärd" not in html

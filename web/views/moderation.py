@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from est import access, queries
@@ -31,7 +29,7 @@ def queue():
     maps.add_boundary(m, outline["geometry"], area.name)
     points = [{"lat": r.lat, "lon": r.lon, "ref": r.reference, "label": r.category_label,
                "url": url_for(".detail", report_id=r.id)} for r in rows]
-    maps.after_map(m, f"window.estPendingLayer(window.estMap, {json.dumps(points)});")
+    maps.after_map(m, "estPendingLayer", points)
     return render_template("staff/moderation.html", rows=rows, area=area, map=maps.embed(m))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import uuid
@@ -89,7 +88,7 @@ def location_map(area: Area, point: tuple[float, float] | None = None,
         "noPosition": _("Det gick inte att hämta din position. Klicka i kartan eller skriv "
                         "koordinater i stället."),
     }
-    maps.after_map(m, f"window.estReportMap(window.estMap, {json.dumps(options)});")
+    maps.after_map(m, "estReportMap", options)
     return m
 
 
