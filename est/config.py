@@ -37,6 +37,10 @@ class Settings:
     min_cell: int = 5
     retention_days: int = 180
     proxy_hops: int = 0
+    # Public privacy model (est/public.py): delay, window length and cell size.
+    public_delay_days: int = 2
+    public_window_days: int = 7
+    public_cell_m: int = 100
     tile_url: str = DEFAULT_TILE_URL
     tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
     tile_attribution_url: str | None = DEFAULT_TILE_ATTRIBUTION_URL
@@ -125,6 +129,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"EST_TILE_ATTRIBUTION_URL must be an https:// address (or empty), "
             f"not {attribution_url[:60]!r}"
         )
+    public_delay, public_window, public_cell = _public_settings(env)
     var_dir = Path(env.get("EST_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=url,
@@ -139,6 +144,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         min_cell=int(min_cell_text),
         retention_days=int(retention_text),
         proxy_hops=int(hops_text),
+        public_delay_days=public_delay,
+        public_window_days=public_window,
+        public_cell_m=public_cell,
         tile_url=tile_url,
         tile_attribution=attribution,
         tile_attribution_url=attribution_url,
@@ -167,3 +175,19 @@ def _tile_url(url: str) -> str:
     if _SUBDOMAIN in urlsplit(url.replace("{s}", _SUBDOMAIN))._replace(netloc="").geturl():
         raise ConfigError("EST_TILE_URL may use {s} only in the host name")
     return url
+
+
+def _public_settings(env: Mapping[str, str]) -> tuple[int, int, int]:
+    """Read the public privacy model's delay, window and cell size (whole numbers, bounded)."""
+    bounds = (("EST_PUBLIC_DELAY_DAYS", 2, 0, 60, "days before a report may appear publicly"),
+              ("EST_PUBLIC_WINDOW_DAYS", 7, 1, 92,
+               "days per public window; 7 = Monday-Sunday weeks"),
+              ("EST_PUBLIC_CELL_M", 100, 50, 5000, "metres per side of a public cell"))
+    out: list[int] = []
+    for name, default, low, high, what in bounds:
+        value = (env.get(name) or str(default)).strip()
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise ConfigError(f"{name} must be a whole number from {low} to {high} ({what}), "
+                              f"not {value[:20]!r}")
+        out.append(int(value))
+    return out[0], out[1], out[2]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from est.db import transaction
 from est.models import Area, Category, Organisation, Report
+from est.models.core import new_receipt_ref
 from est.services.categories import seed_categories
 
 DEMO_CODE = "1861"
@@ -313,7 +314,8 @@ def _upsert_organisations(session: Session, area_id: int) -> dict[str, int]:
     for name, kind in DEMO_ORGANISATIONS:
         org = session.scalar(select(Organisation).where(Organisation.name == name))
         if org is None:
-            org = Organisation(name=name, kind=kind, area_id=area_id)
+            # Demo organisations share their reports on the public map (public_opt_in).
+            org = Organisation(name=name, kind=kind, area_id=area_id, public_opt_in=True)
             session.add(org)
             session.flush()
         by_kind.setdefault(kind, org.id)
@@ -326,7 +328,7 @@ def _copy_reports(session: Session, rows: list[dict], area_id: int, orgs: dict[s
     cursor = session.connection().connection.cursor()
     columns = ("id, kind, category_id, geom, area_id, occurred_at, occurred_until, "
                "time_precision, reported_at, source, organisation_id, status, visibility, "
-               "severity, idempotency_key")
+               "severity, idempotency_key, receipt_ref")
     reasons = []
     with cursor.copy(f"COPY report ({columns}) FROM STDIN") as copy:
         for i, row in enumerate(rows):
@@ -338,7 +340,7 @@ def _copy_reports(session: Session, rows: list[dict], area_id: int, orgs: dict[s
                 area_id, row["occurred_at"], row["occurred_until"], row["time_precision"],
                 reported, row["source"], orgs.get(row["org_kind"]) if row["org_kind"] else None,
                 row["status"], "public" if row["status"] == "published" else "staff",
-                row["severity"], f"{DEMO_KEY_PREFIX}{seed}:{i}",
+                row["severity"], f"{DEMO_KEY_PREFIX}{seed}:{i}", new_receipt_ref(),
             ))
             if row["kind"] == "otrygghet":
                 reasons.append((rid, category.id))

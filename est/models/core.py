@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 
@@ -37,6 +38,14 @@ REPORT_STATUSES = ("pending", "published", "rejected", "new", "reviewed", "close
 TIME_PRECISIONS = ("exact", "window", "recurring", "unknown", "day", "month")
 # No time or date a user gives may lie before this (also a CHECK constraint, migration 0008).
 EARLIEST_DATE = "2000-01-01"
+# Receipt references: 8 characters of Crockford base32 (40 random bits), never from the id.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_LENGTH = 8
+
+
+def new_receipt_ref() -> str:
+    """Return a random receipt reference such as ``7KQ2M9XA`` (shown as ``EST-7KQ2M9XA``)."""
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -187,7 +196,8 @@ class Report(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="staff", server_default="staff")
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     # The reporter's receipt reference (random, never derived from ``id``).
-    receipt_ref: Mapped[str | None] = mapped_column(String(16), unique=True)
+    receipt_ref: Mapped[str | None] = mapped_column(String(16), unique=True,
+                                                    default=new_receipt_ref)
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("report.id", ondelete="SET NULL")
     )

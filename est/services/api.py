@@ -1,31 +1,28 @@
 """What the Open311 and GeoJSON APIs read and write, on top of the report services.
 
 Writes go through :func:`est.services.reports.create_report` (the one set of validation
-rules). Public reads (Open311) return counted reports only, each snapped to the centre of a
-100 m cell in a metric CRS (EPSG:3006 by default), with no contact data and no free text.
+rules). Public reads (Open311 GET) are aggregated cells computed by :mod:`est.public`.
 Staff reads are restricted by :func:`est.access.visible_reports`. Coordinates are WGS84
 longitude/latitude in degrees.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from est import access, queries
-from est.errors import NotFound, ValidationError
-from est.models import Area, Category, Organisation, Report
+from est.errors import ValidationError
+from est.models import Category, Organisation, Report
 from est.review import Week
 from est.services import hotspots as hotspot_service
 from est.services import reports
 from est.services.apikeys import ApiClient
 
-PUBLIC_CELL_M = 100
 STAFF_CELL_M = 200
 # Service field name -> API field name (``location``: the point as a whole).
 API_FIELDS = {
@@ -87,74 +84,7 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
 
 
 # -- public reads (Open311) -------------------------------------------------------------------
-
-def _public_select(area_id: int, crs: int) -> Select:
-    projected = func.ST_Transform(Report.geom, crs)
-    half = PUBLIC_CELL_M / 2
-
-    def centre(coord):
-        return func.floor(coord / PUBLIC_CELL_M) * PUBLIC_CELL_M + half
-
-    snapped = func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(
-        centre(func.ST_X(projected)), centre(func.ST_Y(projected))), crs), 4326)
-    in_area = select(Area.id).where((Area.id == area_id) | (Area.parent_id == area_id))
-    return (
-        select(Report.id, Report.status, Report.reported_at, Category.code, Category.label_sv,
-               func.ST_X(snapped), func.ST_Y(snapped))
-        .join(Category, Category.id == Report.category_id)
-        .where(Report.area_id.in_(in_area), Report.status.in_(queries.COUNTED_STATUSES),
-               Report.duplicate_of.is_(None))
-    )
-
-
-def _public_row(row) -> dict:
-    rid, status, reported_at, code, label, lon, lat = row
-    return {
-        "service_request_id": str(rid),
-        "status": "closed" if status == "closed" else "open",
-        "service_code": code,
-        "service_name": label,
-        "requested_datetime": reported_at.replace(microsecond=0).isoformat(),
-        "lat": round(float(lat), 6),
-        "long": round(float(lon), 6),
-    }
-
-
-def public_requests(session: Session, *, area_id: int, start: datetime | None = None,
-                    end: datetime | None = None, codes: list[str] | None = None,
-                    status: str | None = None, limit: int = 100, offset: int = 0,
-                    crs: int = 3006) -> list[dict]:
-    """Return counted reports of a municipality as Open311 requests, newest first.
-
-    ``start``/``end`` bound the reported time ``[start, end)``; ``status`` is ``open`` or
-    ``closed``. Locations are 100 m cell centres in ``crs`` (metres), returned in WGS84.
-    """
-    stmt = _public_select(area_id, crs)
-    if start is not None:
-        stmt = stmt.where(Report.reported_at >= start)
-    if end is not None:
-        stmt = stmt.where(Report.reported_at < end)
-    if codes:
-        stmt = stmt.where(Category.code.in_(codes))
-    if status == "closed":
-        stmt = stmt.where(Report.status == "closed")
-    elif status == "open":
-        stmt = stmt.where(Report.status != "closed")
-    stmt = stmt.order_by(Report.reported_at.desc(), Report.id).limit(limit).offset(offset)
-    return [_public_row(row) for row in session.execute(stmt)]
-
-
-def public_request(session: Session, *, area_id: int, request_id: str,
-                   crs: int = 3006) -> dict:
-    """Return one counted report as an Open311 request; NotFound for anything else."""
-    try:
-        rid = uuid.UUID(request_id)
-    except ValueError:
-        raise NotFound(f"no service request {request_id!r}") from None
-    row = session.execute(_public_select(area_id, crs).where(Report.id == rid)).first()
-    if row is None:
-        raise NotFound(f"no service request {request_id!r}")
-    return _public_row(row)
+# Open311 GET answers come from est.public (the public privacy model), never from here.
 
 
 # -- staff reads (GeoJSON) --------------------------------------------------------------------
@@ -192,7 +122,7 @@ def report_features(session: Session, user: access.ActorLike | None, *, start: d
             "id": str(report.id),
             "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
             "properties": {
-                "reference": reports.reference(report.id),
+                "reference": reports.reference(report.receipt_ref),
                 "kind": report.kind,
                 "category": code,
                 "category_label": label,

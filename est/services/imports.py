@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from est.db import transaction
 from est.errors import ValidationError
 from est.models import REPORT_KINDS, Category, Organisation
+from est.models.core import new_receipt_ref
 from est.pointsio import PointsFileError, PointsTable, format_errors, read_points
 from est.queries import area_by_code
 from est.services.reports import FUTURE_TOLERANCE
@@ -302,7 +303,7 @@ def _copy(session: Session, table: PointsTable, fresh: list[int], keys: list[str
     lon, lat = table.lon.tolist(), table.lat.tolist()
     ids = {i: uuid.uuid4() for i in fresh}
     columns = ("id, kind, category_id, geom, area_id, occurred_at, time_precision, source, "
-               "organisation_id, status, visibility, idempotency_key")
+               "organisation_id, status, visibility, idempotency_key, receipt_ref")
     with cursor.copy(f"COPY report ({columns}) FROM STDIN") as copy:
         for n, i in enumerate(fresh, 1):
             cat = cats[i]
@@ -310,7 +311,7 @@ def _copy(session: Session, table: PointsTable, fresh: list[int], keys: list[str
                 ids[i], cat.kind, cat.id,
                 f"SRID=4326;POINT({lon[i]!r} {lat[i]!r})", area_id,
                 f"{times[i]}Z", "unknown" if table.date_only[i] else "exact", "import",
-                org_ids[i], "reviewed", "staff", keys[i],
+                org_ids[i], "reviewed", "staff", keys[i], new_receipt_ref(),
             ))
             if n % PROGRESS_EVERY == 0:
                 say(f"stored {n:,} of {len(fresh):,} reports")

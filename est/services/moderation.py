@@ -124,7 +124,7 @@ def duplicate_candidates(session: Session, report_id: uuid.UUID | str,
     me = aliased(Report)
     distance = func.ST_Distance(cast(other.geom, Geography), cast(me.geom, Geography))
     stmt = (
-        select(other.id, other.status, other.occurred_at, distance)
+        select(other.id, other.status, other.occurred_at, distance, other.receipt_ref)
         .select_from(other).join(me, me.id == report.id)
         .where(other.id != me.id, other.category_id == me.category_id,
                other.status != "rejected",
@@ -134,7 +134,7 @@ def duplicate_candidates(session: Session, report_id: uuid.UUID | str,
         .order_by(distance).limit(20)
     )
     stmt = _visible_alias(stmt, other, user)
-    return [{"id": r[0], "reference": reference(r[0]), "status": r[1], "occurred_at": r[2],
+    return [{"id": r[0], "reference": reference(r[4]), "status": r[1], "occurred_at": r[2],
              "distance_m": round(float(r[3]), 1)} for r in session.execute(stmt)]
 
 

@@ -20,7 +20,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from est import access
 from est.db import transaction
@@ -96,9 +96,15 @@ class CleanReport:
     internal_note: str | None = None
 
 
-def reference(report_id: uuid.UUID | str) -> str:
-    """Return the short reference number shown to the reporter, e.g. ``EST-1A2B3C4D``."""
-    return "EST-" + str(report_id).replace("-", "")[:8].upper()
+def reference(receipt_ref: str | None) -> str:
+    """Return the receipt reference shown to the reporter, e.g. ``EST-7KQ2M9XA``.
+
+    ``receipt_ref`` is ``report.receipt_ref``: random, set when the report is created and
+    never derived from the report's id (so a reference reveals nothing about the record).
+    """
+    if receipt_ref is not None and not isinstance(receipt_ref, str):
+        raise TypeError("reference() takes report.receipt_ref, not a report id")
+    return f"EST-{receipt_ref}" if receipt_ref else "EST-saknas"
 
 
 def list_places(session: Session, area_id: int) -> list[dict]:
@@ -260,21 +266,26 @@ class ReportRow:
     contact: str | None
     internal_note: str | None
     duplicate_of: uuid.UUID | None
+    duplicate_reference: str | None = None
 
 
 def _row_select():
+    original = aliased(Report)
+    original_ref = (select(original.receipt_ref).where(original.id == Report.duplicate_of)
+                    .scalar_subquery())
     return (
         select(Report, Category, Organisation.name,
-               func.ST_X(Report.geom), func.ST_Y(Report.geom))
+               func.ST_X(Report.geom), func.ST_Y(Report.geom), original_ref)
         .join(Category, Report.category_id == Category.id)
         .outerjoin(Organisation, Report.organisation_id == Organisation.id)
         .options(selectinload(Report.reasons))
     )
 
 
-def _to_row(report: Report, cat: Category, org: str | None, lon: float, lat: float) -> ReportRow:
+def _to_row(report: Report, cat: Category, org: str | None, lon: float, lat: float,
+            original_ref: str | None = None) -> ReportRow:
     return ReportRow(
-        id=report.id, reference=reference(report.id), kind=report.kind,
+        id=report.id, reference=reference(report.receipt_ref), kind=report.kind,
         category_code=cat.code, category_label=cat.label_sv,
         reasons=tuple(r.label_sv for r in report.reasons), lon=lon, lat=lat,
         occurred_at=report.occurred_at, occurred_until=report.occurred_until,
@@ -282,6 +293,7 @@ def _to_row(report: Report, cat: Category, org: str | None, lon: float, lat: flo
         source=report.source, status=report.status, organisation=org,
         severity=report.severity, description=report.description, contact=report.contact,
         internal_note=report.internal_note, duplicate_of=report.duplicate_of,
+        duplicate_reference=reference(original_ref) if report.duplicate_of else None,
     )
 
 

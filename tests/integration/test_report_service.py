@@ -53,7 +53,8 @@ def test_public_report_is_pending_with_point_and_audit(db_session, area):
     event = db_session.scalars(select(AuditEvent).where(AuditEvent.report_id == report.id)).one()
     assert event.action == "created" and event.user_id is None
     assert event.new["status"] == "pending" and event.new["lon"] == 15.1122
-    assert reports.reference(report.id).startswith("EST-")
+    assert reports.reference(report.receipt_ref) == f"EST-{report.receipt_ref}"
+    assert len(report.receipt_ref) == 8 and report.receipt_ref.lower() not in report.id.hex
 
 
 def test_otrygghet_with_several_reasons(db_session, area):

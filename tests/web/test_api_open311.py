@@ -150,67 +150,8 @@ def test_post_is_rate_limited_and_csrf_exempt(app_config, db_session, hallsberg,
     app.extensions["est_db"].dispose()
 
 
-@pytest.fixture
-def published(hallsberg, make_report):
-    area, org = hallsberg
-    now = datetime.now(UTC)
-    shown = make_report(*STATION, area=area, status="published", source="public",
-                        description="Hemlig text", contact="secret@example.se",
-                        internal_note="intern", reported_at=now - timedelta(days=1))
-    closed = make_report(15.1300, 59.0700, area=area, status="closed", code="nedskrapning",
-                         organisation_id=org.id, reported_at=now - timedelta(days=10))
-    hidden = [make_report(*STATION, area=area, status=s, source="public",
-                          reported_at=now - timedelta(days=2)) for s in ("pending", "rejected")]
-    hidden.append(make_report(*STATION, area=area, status="published", duplicate_of=shown.id,
-                              reported_at=now - timedelta(days=2)))
-    return shown, closed, hidden
-
-
-def test_get_requests_are_generalised_and_public_safe(client, published):
-    shown, closed, hidden = published
-    response = client.get("/open311/v2/requests.json")
-    assert response.status_code == 200
-    rows = response.get_json()
-    assert [r["service_request_id"] for r in rows] == [str(shown.id), str(closed.id)]
-    first = rows[0]
-    assert set(first) == {"service_request_id", "status", "service_code", "service_name",
-                          "requested_datetime", "lat", "long"}
-    assert first["status"] == "open" and rows[1]["status"] == "closed"
-    assert first["service_code"] == "klotter"
-    raw = response.get_data(as_text=True)
-    for secret in ("Hemlig", "secret@", "intern", "15.1122", "59.0651"):
-        assert secret not in raw
-    # snapped to the centre of a 100 m SWEREF 99 TM cell, within ~71 m of the point
-    from pyproj import Transformer
-    to_3006 = Transformer.from_crs(4326, 3006, always_xy=True)
-    x, y = to_3006.transform(first["long"], first["lat"])
-    assert abs(x % 100 - 50) < 0.2 and abs(y % 100 - 50) < 0.2  # 6 decimals ≈ 0.1 m
-    ex, ey = to_3006.transform(*STATION)
-    assert (x - ex) ** 2 + (y - ey) ** 2 <= 71 ** 2
-    one = client.get(f"/open311/v2/requests/{shown.id}.json")
-    assert one.status_code == 200 and one.get_json() == [first]
-    for report in hidden:
-        missing = client.get(f"/open311/v2/requests/{report.id}.json")
-        assert missing.status_code == 404 and described(missing)
-    assert client.get("/open311/v2/requests/not-a-uuid.json").status_code == 404
-
-
-def test_get_requests_filters_and_page_size(client, published):
-    shown, closed, _hidden = published
-
-    def ids(**args):
-        response = client.get("/open311/v2/requests.json", query_string=args)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return [r["service_request_id"] for r in response.get_json()]
-
-    assert ids(status="closed") == [str(closed.id)]
-    assert ids(status="open") == [str(shown.id)]
-    assert ids(service_code="nedskrapning,skadegorelse") == [str(closed.id)]
-    since = (datetime.now(UTC) - timedelta(days=5)).isoformat()
-    assert ids(start_date=since) == [str(shown.id)]
-    assert ids(end_date=since) == [str(closed.id)]
-    assert ids(page_size="1") == [str(shown.id)]
-    assert ids(page_size="1", page="2") == [str(closed.id)]
+# GET requests.json / requests/<id>.json serve aggregated cells (public privacy model):
+# tests/web/test_public_outputs.py and tests/integration/test_public_privacy.py.
 
 
 @pytest.mark.parametrize(("args", "named"), [

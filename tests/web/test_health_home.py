@@ -1,7 +1,5 @@
 """Health endpoint and the home page map."""
 
-from datetime import UTC, datetime, timedelta
-
 
 def test_healthz_reports_database_versions(client):
     res = client.get("/healthz")
@@ -28,26 +26,7 @@ def test_home_without_area_explains_what_to_do(client):
     assert "est demo" in res.get_data(as_text=True)
 
 
-def test_home_map_shows_last_week_aggregated(client, make_area, make_report):
-    area = make_area()
-    now = datetime.now(UTC)
-    for _ in range(5):
-        make_report(area=area, occurred_at=now - timedelta(days=1))
-    make_report(area=area, occurred_at=now - timedelta(days=1), code="narkotika")
-    make_report(15.16, 59.09, area=area, occurred_at=now - timedelta(days=2))  # alone in its cell
-    make_report(area=area, occurred_at=now - timedelta(days=20))  # too old
-    make_report(area=area, occurred_at=now - timedelta(days=1), status="pending",
-                source="public")  # not moderated: not shown
-    html = client.get("/").get_data(as_text=True)
-    assert "Hallsberg: senaste 7 dagarna" in html
-    assert "7 rapporter" in html
-    assert "L.map(" in html and "/static/vendor/leaflet/leaflet.js" in html
-    assert '"count": 6' in html  # one 100 m cell holding six reports at the station
-    assert '"count": 1' not in html  # a cell under the minimum (5) is not drawn
-    assert "Klotter" in html and "Narkotika" in html
-    assert "&lt;5" in html  # one narkotika report: shown as <5
-    assert "15.1122" not in html  # no exact report coordinates on the public page
-    assert "code.jquery.com" not in html and "bootstrap" not in html
+# The home page's public figures: tests/web/test_public_outputs.py (public privacy model).
 
 
 def test_unknown_path_is_json_for_api_clients(client):

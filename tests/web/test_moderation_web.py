@@ -43,15 +43,15 @@ def sign_in(client, setup, role="coordinator"):
 def test_queue_shows_map_and_list(client, setup):
     sign_in(client, setup)
     html = client.get("/moderering/").get_data(as_text=True)
-    ref = reports.reference(setup["pending"].id)
+    ref = reports.reference(setup["pending"].receipt_ref)
     assert ref in html and "estPendingLayer" in html and "leaflet" in html.lower()
-    assert reports.reference(setup["near"].id) not in html  # reviewed: not in the queue
+    assert reports.reference(setup["near"].receipt_ref) not in html  # reviewed: not in the queue
 
 
 def test_detail_suggests_the_nearby_duplicate(client, setup):
     sign_in(client, setup)
     html = client.get(f"/moderering/{setup['pending'].id}").get_data(as_text=True)
-    assert f"Markera som dubblett av {reports.reference(setup['near'].id)}" in html
+    assert f"Markera som dubblett av {reports.reference(setup['near'].receipt_ref)}" in html
 
 
 def test_publish_from_the_queue(client, db_session, setup):

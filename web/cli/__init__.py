@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     from web.cli import (
         apikeys,
         areas,
+        backup,
         categories,
         db,
         demo,
@@ -28,7 +29,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (db.group, areas.group, categories.group, demo.demo, serve.serve, users.group,
                     reports.group, hotspots.group, lagesbild.lagesbild, lagesbild.group,
-                    apikeys.group, places.group):
+                    apikeys.group, backup.backup, backup.restore, places.group):
         app.cli.add_command(command)
 
 

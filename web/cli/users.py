@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from est import public
 from est.demo import DEMO_CODE, DEMO_PLACES
 from est.models import ROLES
 from est.services import users
@@ -36,9 +37,22 @@ def create(email: str, name: str, role: str, organisation: str | None,
 
 @group.command("orgs")
 def orgs() -> None:
-    """List organisations (id, kind, name)."""
+    """List organisations (id, kind, name; "public" when its reports count publicly)."""
     for org in users.list_organisations(get_session()):
-        click.echo(f"{org.id:4} {org.kind:13} {org.name}")
+        click.echo(f"{org.id:4} {org.kind:13} {org.name}"
+                   + ("  [public]" if org.public_opt_in else ""))
+
+
+@group.command("public")
+@click.argument("organisation")
+@click.option("--on/--off", "opt_in", required=True,
+              help="Let the organisation's reports count on the public map and Open311 "
+                   "(aggregated, see the public privacy model), or stop them.")
+def public_opt_in(organisation: str, opt_in: bool) -> None:
+    """Opt an organisation (name or id) in to or out of the public outputs."""
+    org = public.set_public_opt_in(get_session(), organisation, opt_in)
+    state = "count on" if org.public_opt_in else "no longer count on"
+    click.echo(f"{org.name}: reports {state} the public outputs.")
 
 
 def demo_reporting(session) -> str:

@@ -212,7 +212,7 @@ def post_report():
     except ValidationError as exc:
         raise ValidationError({GEOJSON_FIELDS.get(k, k): v for k, v in exc.errors.items()}) \
             from None
-    body = {"id": str(report.id), "reference": reports.reference(report.id),
+    body = {"id": str(report.id), "reference": reports.reference(report.receipt_ref),
             "status": report.status, "source": report.source}
     return jsonify(body), 201
 

@@ -45,7 +45,7 @@ def detail(report_id: str):
 def publish(report_id: str):
     """Publish a pending report."""
     report = moderation.publish(get_session(), report_id, current_actor())
-    flash(f"{reports.reference(report.id)} är publicerad.", "info")
+    flash(f"{reports.reference(report.receipt_ref)} är publicerad.", "info")
     return redirect(url_for(".queue"))
 
 
@@ -58,7 +58,7 @@ def reject(report_id: str):
                                    request.form.get("reason", ""))
     except ValidationError as exc:
         return _render_detail(report_id, errors=exc.errors, status=400)
-    flash(f"{reports.reference(report.id)} är avvisad.", "info")
+    flash(f"{reports.reference(report.receipt_ref)} är avvisad.", "info")
     return redirect(url_for(".queue"))
 
 
@@ -83,7 +83,7 @@ def duplicate(report_id: str):
                                            request.form.get("duplicate_of", ""), current_actor())
     except ValidationError as exc:
         return _render_detail(report_id, errors=exc.errors, status=400)
-    flash(f"{reports.reference(report.id)} är markerad som dubblett.", "info")
+    flash(f"{reports.reference(report.receipt_ref)} är markerad som dubblett.", "info")
     return redirect(url_for(".queue"))
 
 

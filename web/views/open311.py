@@ -1,7 +1,10 @@
 """Open311 GeoReport v2 (JSON) under /open311/v2/: services, posting and reading requests.
 
-Service codes are category codes. POST needs an organisation's API key; reads return counted
-reports only, snapped to the centre of a 100 m cell, without contact data or free text.
+Service codes are category codes. POST needs an organisation's API key. Reads follow the
+public privacy model (:mod:`est.public`): each "request" is an aggregate, one per published
+cell and window of whole days, with the number of reports in ``count``, the cell centre as
+``lat``/``long`` and the window's first day as ``requested_datetime``; no single report, no
+contact data, no free text.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from est import public
 from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import Category
 from est.services import api, apikeys
@@ -27,7 +31,7 @@ PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 DEFAULT_DAYS = 90
 # API field -> Open311 field.
 FIELDS = {"category": "service_code", "kind": "service_code", "lon": "long",
-          "location": "lat/long", "occurred_at": "requested_datetime", "contact": "email",
+          "location": "lat/long", "occurred_at": "requested_datetime",
           "organisation": "api_key"}
 GROUPS = {"incident": "incident", "otrygghet": "otrygghet"}
 NOTICE = ("Tack! Rapporten är registrerad för {org}. Vid akuta lägen: ring 112. "
@@ -102,13 +106,19 @@ def post_request():
         raise ValidationError("service_code is required; see services.json",
                               field="service_code")
     settings = current_app.config["EST_SETTINGS"]
-    report = api.submit_report(
-        session, client, category=form.get("service_code"), lon=form.get("long"),
-        lat=form.get("lat"), occurred_at=form.get("requested_datetime"),
-        description=form.get("description"),
-        contact=(form.get("email") or "").strip() or form.get("phone"),
-        municipality=settings.municipality, tz=settings.tz,
-    )
+    # The contact is the e-mail, else the phone: an error names the field the client sent.
+    contact_field = "email" if (form.get("email") or "").strip() else "phone"
+    try:
+        report = api.submit_report(
+            session, client, category=form.get("service_code"), lon=form.get("long"),
+            lat=form.get("lat"), occurred_at=form.get("requested_datetime"),
+            description=form.get("description"),
+            contact=(form.get("email") or "").strip() or form.get("phone"),
+            municipality=settings.municipality, tz=settings.tz,
+        )
+    except ValidationError as exc:
+        raise ValidationError({contact_field if k == "contact" else k: v
+                               for k, v in exc.errors.items()}) from None
     return jsonify([{"service_request_id": str(report.id),
                      "service_notice": NOTICE.format(org=client.organisation_name),
                      "account_id": None}])
@@ -116,7 +126,7 @@ def post_request():
 
 @bp.get("/requests.json")
 def get_requests():
-    """List counted requests (generalised locations), filtered by date, status and code."""
+    """List public aggregates (one per cell and window), newest window first."""
     settings = current_app.config["EST_SETTINGS"]
     args = request.args
     errors: dict[str, str] = {}
@@ -125,31 +135,33 @@ def get_requests():
     status = args.get("status") or None
     if status not in (None, "open", "closed"):
         errors["status"] = "status must be open or closed"
-    codes = [c.strip() for c in (args.get("service_code") or "").split(",") if c.strip()]
-    known = {c.code for c in list_categories(get_session(), active_only=False)}
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        errors["service_code"] = f"unknown service_code {', '.join(unknown)}; see services.json"
+    if (args.get("service_code") or "").strip():
+        errors["service_code"] = ("public requests are aggregated over all services (privacy "
+                                  "model), so service_code cannot filter them; see "
+                                  "services.json for posting")
     page_size = _int(args, "page_size", PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
     page = _int(args, "page", 1, 1, 100_000, errors)
     if errors:
         raise ValidationError(errors)
+    now = datetime.now(settings.tz)
     if start is None and end is None:
-        start = datetime.now(settings.tz) - timedelta(days=DEFAULT_DAYS)
+        start = now - timedelta(days=DEFAULT_DAYS)
     if start is not None and end is not None and end < start:
         raise ValidationError("end_date must not be before start_date", field="end_date")
-    rows = api.public_requests(get_session(), area_id=municipality().id, start=start, end=end,
-                              codes=codes, status=status, limit=page_size,
-                              offset=(page - 1) * page_size, crs=settings.projected_crs)
+    if status == "closed":  # aggregates are never closed
+        return jsonify([])
+    rows = public.open311_requests(get_session(), public.PublicPolicy.from_settings(settings),
+                                   municipality().id, now, start=start, end=end,
+                                   limit=page_size, offset=(page - 1) * page_size)
     return jsonify(rows)
 
 
 @bp.get("/requests/<request_id>.json")
 def get_request(request_id: str):
-    """Return one counted request (generalised location) as a one-element list."""
+    """Return one public aggregate by its id as a one-element list (never a single report)."""
     settings = current_app.config["EST_SETTINGS"]
-    row = api.public_request(get_session(), area_id=municipality().id, request_id=request_id,
-                             crs=settings.projected_crs)
+    row = public.open311_request(get_session(), public.PublicPolicy.from_settings(settings),
+                                 municipality().id, datetime.now(settings.tz), request_id)
     return jsonify([row])
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 
 from flask import (
     Blueprint,
@@ -21,6 +20,7 @@ from flask_babel import gettext as _
 from est import queries
 from est.errors import ValidationError
 from est.models import Area
+from est.models.core import new_receipt_ref
 from est.services import reports
 from est.services.categories import list_categories
 from web import maps
@@ -30,7 +30,7 @@ from web.extensions import LANGUAGES, limiter
 bp = Blueprint("report_public", __name__)
 
 HONEYPOT = "website"
-_REFERENCE = re.compile(r"^EST-[0-9A-F]{8}$")
+_REFERENCE = re.compile(r"^EST-[0-9A-HJKMNP-TV-Z]{8}$")  # Crockford base32, see new_receipt_ref
 # Field name -> id of the element the error summary links to.
 ANCHORS = {
     "kind": "kind-incident", "category": "category", "reasons": "reasons", "place": "place",
@@ -103,7 +103,7 @@ def form():
         return render_template("report/form.html", **form_context(area, values))
     if request.form.get(HONEYPOT):
         # A bot filled the hidden field: answer as if it worked, store nothing.
-        return redirect(url_for(".receipt", ref=reports.reference(uuid.uuid4())))
+        return redirect(url_for(".receipt", ref=reports.reference(new_receipt_ref())))
     settings = current_app.config["EST_SETTINGS"]
     try:
         report = reports.create_report(get_session(), request.form,
@@ -111,7 +111,7 @@ def form():
     except ValidationError as exc:
         context = form_context(area, request.form, translated(exc.errors))
         return render_template("report/form.html", **context), 400
-    return redirect(url_for(".receipt", ref=reports.reference(report.id)))
+    return redirect(url_for(".receipt", ref=reports.reference(report.receipt_ref)))
 
 
 @bp.get("/rapportera/tack/<ref>")

@@ -75,7 +75,7 @@ def new_report():
     except ValidationError as exc:
         return render_template("staff/form.html",
                                **_context(area, request.form, translated(exc.errors))), 400
-    flash(f"Rapporten {reports.reference(report.id)} är sparad.", "info")
+    flash(f"Rapporten {reports.reference(report.receipt_ref)} är sparad.", "info")
     return redirect(url_for("staff.report_detail", report_id=report.id))
 
 
