@@ -9,6 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from shapely.geometry import shape
 
+from est import format as sv
 from est.lagesbild.suppress import Hidden
 from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS, HOTSPOT_CLASSES
 
@@ -24,7 +25,14 @@ def _png(fig: Figure) -> bytes:
 
 
 def _height(v) -> float:
-    return 0.0 if isinstance(v, Hidden) or v is None else float(v)
+    """Return a bar height: hidden, missing ("saknas") and empty values are drawn as zero."""
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0
+
+
+def _label(v, k: int) -> str:
+    if isinstance(v, Hidden):
+        return v.label(k)
+    return sv.number(v) if isinstance(v, int | float) else str(v or "")
 
 
 def monthly_by_kind(months: list[str], series: dict[str, list], labels: dict[str, str],
@@ -81,7 +89,7 @@ def weekday_hour(matrix: list[list], weekdays: list[str], hours: list[str], k: i
     ax.imshow(values, cmap="Reds", vmin=0, vmax=top, aspect="auto")
     for i, row in enumerate(matrix):
         for j, v in enumerate(row):
-            text = v.label(k) if isinstance(v, Hidden) else str(v)
+            text = _label(v, k)
             colour = "white" if _height(v) > 0.6 * top else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(len(hours)), hours, fontsize=7)
@@ -96,7 +104,7 @@ def bars(labels: list[str], values: list, k: int, colour: str = "#c0392b",
     ax = fig.add_subplot()
     ax.barh(range(len(labels)), [_height(v) for v in values], color=colour)
     for i, v in enumerate(values):
-        ax.annotate(v.label(k) if isinstance(v, Hidden) else str(v), (_height(v), i),
+        ax.annotate(_label(v, k), (_height(v), i),
                     va="center", fontsize=7, xytext=(3, 0), textcoords="offset points")
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.invert_yaxis()

@@ -72,6 +72,7 @@ class Lagesbild:
     geojson: dict
     facts: Facts
     outline: dict | None = None
+    audience: str = "public"
 
     @property
     def title(self) -> str:
@@ -80,10 +81,13 @@ class Lagesbild:
 
     @property
     def subtitle(self) -> str:
-        """Return the line under the title."""
-        return (f"Område {self.area_name} ({self.area_code}). Framtagen "
-                f"{self.generated_on:%Y-%m-%d} med EST lägesbild. "
-                f"Antal under {self.min_cell} visas inte.")
+        """Return the line under the title (who the document is for)."""
+        line = (f"Område {self.area_name} ({self.area_code}). Framtagen "
+                f"{self.generated_on:%Y-%m-%d} med EST lägesbild. ")
+        if self.audience == "internal":
+            return line + "Internt underlag för EST-gruppen: exakta antal."
+        reader = "samverkanspartner" if self.audience == "partner" else "allmänheten"
+        return line + f"För {reader}: antal under {self.min_cell} visas inte."
 
     def section(self, key: str) -> Section:
         """Return the section with ``key``."""

@@ -1,30 +1,35 @@
-"""Render a lägesbild (or a promise draft) as HTML, PDF, DOCX, Markdown, CSV or GeoJSON.
+"""Render a lägesbild (or a promise draft) as HTML, PDF, DOCX, Markdown, CSV, XLSX or GeoJSON.
 
-Renderers only print what the builder published; they never read the database.
+Renderers only print what the builder published; they never read the database. Numbers for
+people go through :mod:`est.format`; spreadsheets and Markdown through :mod:`est.exports`.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 from html import escape
 from typing import Protocol
 
 from est.errors import ValidationError
+from est.exports import CSV_MEDIA, XLSX_MEDIA, Sheet, csv_bytes, md_escape, md_table, xlsx_bytes
 from est.lagesbild.model import Lagesbild, Section, Table
-from est.lagesbild.suppress import fmt
+from est.lagesbild.suppress import fmt, plain
 
+# Format -> (full Content-Type, file extension). The charset is part of the type once.
 FORMATS = {
     "html": ("text/html; charset=utf-8", "html"),
     "pdf": ("application/pdf", "pdf"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
     "md": ("text/markdown; charset=utf-8", "md"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
+    "csv": (CSV_MEDIA, "csv"),
+    "xlsx": (XLSX_MEDIA, "xlsx"),
     "geojson": ("application/geo+json", "geojson"),
 }
 DOCUMENT_FORMATS = ("html", "pdf", "docx", "md")
+TABLE_FORMATS = ("csv", "xlsx", "geojson")  # the lägesbild only
+A4_CM = (21.0, 29.7)
 
 CSS = """
 @page { size: A4; margin: 18mm 15mm; @bottom-right { content: counter(page) " / " counter(pages);
@@ -120,13 +125,25 @@ def to_pdf(doc) -> bytes:
 
 # -- DOCX --------------------------------------------------------------------------------------
 
+def a4(d) -> None:
+    """Set every section of a python-docx document to A4 portrait, 2 cm margins."""
+    from docx.shared import Cm
+
+    for section in d.sections:
+        section.page_width, section.page_height = Cm(A4_CM[0]), Cm(A4_CM[1])
+        section.left_margin = section.right_margin = Cm(2)
+        section.top_margin = section.bottom_margin = Cm(2)
+
+
 def to_docx(doc) -> bytes:
-    """Return the document as DOCX: headings, tables and pictures, editable in Word."""
+    """Return the document as DOCX (A4): headings, tables and pictures, editable in Word."""
     from docx import Document as Docx
     from docx.shared import Cm, Pt
 
     k = doc.min_cell
     d = Docx()
+    a4(d)
+    d.core_properties.language = "sv-SE"
     d.styles["Normal"].font.size = Pt(10)
     d.add_heading(doc.title, level=0)
     if subtitle(doc):
@@ -154,6 +171,7 @@ def to_docx(doc) -> bytes:
         for c in s.charts:
             d.add_picture(io.BytesIO(c.png), width=Cm(16))
             d.add_paragraph(c.title)
+    a4(d)
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
@@ -162,47 +180,70 @@ def to_docx(doc) -> bytes:
 # -- Markdown ----------------------------------------------------------------------------------
 
 def to_markdown(doc) -> str:
-    """Return the document as Markdown (charts are left out; tables as pipe tables)."""
+    """Return the document as Markdown (charts left out); all text escaped, no raw HTML."""
     k = doc.min_cell
-    out = [f"# {doc.title}", ""]
+    out = [f"# {md_escape(doc.title)}", ""]
     if subtitle(doc):
-        out += [subtitle(doc), ""]
+        out += [md_escape(subtitle(doc)), ""]
     for s in doc.sections:
-        out += [f"## {s.title}", ""]
+        out += [f"## {md_escape(s.title)}", ""]
         for p in s.paragraphs:
-            out += [p, ""]
+            out += [md_escape(p), ""]
         if s.bullets:
-            out += [f"- {b}" for b in s.bullets] + [""]
+            out += [f"- {md_escape(b)}" for b in s.bullets] + [""]
         for t in s.tables:
-            out += [f"### {t.title}", "", "| " + " | ".join(_md(c) for c in t.columns) + " |",
-                    "|" + "|".join("---" for _ in t.columns) + "|"]
-            out += ["| " + " | ".join(_md(cell_text(v, k)) for v in row) + " |" for row in t.rows]
+            out += [f"### {md_escape(t.title)}", ""]
+            out += md_table(t.columns, ([cell_text(v, k) for v in row] for row in t.rows))
             out.append("")
             if t.note:
-                out += [f"*{t.note}*", ""]
+                out += [f"*{md_escape(t.note)}*", ""]
     return "\n".join(out)
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+# -- CSV, XLSX and GeoJSON (lägesbild only) ----------------------------------------------------
+
+CSV_COLUMNS = ["Område", "Kommunkod", "Från", "Till", "Avsnitt", "Tabell", "Rad", "Kolumn",
+               "Värde"]
 
 
-# -- CSV and GeoJSON (lägesbild only) ----------------------------------------------------------
-
-def to_csv(lb: Lagesbild) -> str:
-    """Return every published table in long form: section, table, row, column, value."""
+def csv_rows(lb: Lagesbild) -> list[list]:
+    """Return every published table in long form, one value a row (numbers as numbers)."""
     k = lb.min_cell
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["area", "from", "to", "section", "table", "row", "column", "value"])
+    rows = []
     for s in lb.sections:
         for t in s.tables:
             for row in t.rows:
-                label = cell_text(row[0], k)
+                label = plain(row[0], k)
                 for name, v in zip(t.columns[1:], row[1:], strict=True):
-                    w.writerow([lb.area_code, lb.start.isoformat(), lb.end.isoformat(), s.key,
-                                t.key, label, name, cell_text(v, k)])
-    return buf.getvalue()
+                    rows.append([lb.area_name, lb.area_code, lb.start.isoformat(),
+                                 lb.end.isoformat(), s.title, t.title, label, name,
+                                 plain(v, k)])
+    return rows
+
+
+def to_csv(lb: Lagesbild) -> bytes:
+    """Return the tables as CSV for Swedish Excel (``;``, UTF-8 with BOM, safe cells)."""
+    return csv_bytes(CSV_COLUMNS, csv_rows(lb))
+
+
+def sheets(doc) -> list[Sheet]:
+    """Return a sheet per table of ``doc``, after a sheet saying what the file is."""
+    k = doc.min_cell
+    about = Sheet("Om", ["Uppgift", "Värde"], [["Titel", doc.title], ["", subtitle(doc)]])
+    for s in doc.sections:
+        if s.key == "privacy":
+            about.rows += [["", p] for p in s.paragraphs]
+    out = [about]
+    for s in doc.sections:
+        for t in s.tables:
+            out.append(Sheet(t.title, list(t.columns), [[plain(v, k) for v in row]
+                                                        for row in t.rows], t.note))
+    return out
+
+
+def to_xlsx(doc) -> bytes:
+    """Return every table of ``doc`` as a sheet of an XLSX workbook."""
+    return xlsx_bytes(sheets(doc), title=doc.title)
 
 
 def to_geojson(lb: Lagesbild) -> str:
@@ -218,6 +259,8 @@ def render(doc, fmt_: str) -> bytes:
                               field="format")
     if fmt_ in ("csv", "geojson") and not isinstance(doc, Lagesbild):
         raise ValidationError("Formatet finns bara för lägesbilden.", field="format")
+    if fmt_ == "xlsx":
+        return to_xlsx(doc)
     if fmt_ == "html":
         return to_html(doc).encode()
     if fmt_ == "pdf":
@@ -227,5 +270,5 @@ def render(doc, fmt_: str) -> bytes:
     if fmt_ == "md":
         return to_markdown(doc).encode()
     if fmt_ == "csv":
-        return to_csv(doc).encode()
+        return to_csv(doc)
     return to_geojson(doc).encode()

@@ -13,6 +13,9 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from est.format import NOT_APPLICABLE
+from est.format import number as _number_text
+
 
 @dataclass(frozen=True)
 class Hidden:
@@ -42,7 +45,7 @@ def protect(n: int, k: int) -> Value:
 
 
 def suppress(cells: dict[K, int], lines: Iterable[tuple[K, Sequence[K]]],
-             k: int) -> dict[K, Value]:
+             k: int, secondary: bool = True) -> dict[K, Value]:
     """Suppress small cells and enough others that no published sum reveals them.
 
     Parameters
@@ -53,6 +56,9 @@ def suppress(cells: dict[K, int], lines: Iterable[tuple[K, Sequence[K]]],
         Published equations ``cells[total] == sum(cells[m] for m in members)``.
     k : int
         Minimum count to publish (``k <= 1`` publishes everything).
+    secondary : bool
+        Protect the sums too (False: primary suppression only). The audience decides both,
+        see :func:`est.audience.protection`.
 
     Returns
     -------
@@ -60,7 +66,7 @@ def suppress(cells: dict[K, int], lines: Iterable[tuple[K, Sequence[K]]],
         The same keys with an ``int`` or a :class:`Hidden` value.
     """
     out: dict[K, Value] = {key: protect(n, k) for key, n in cells.items()}
-    if k <= 1:
+    if k <= 1 or not secondary:
         return out
     equations = [[total, *members] for total, members in lines]
     changed = True
@@ -80,8 +86,8 @@ def suppress(cells: dict[K, int], lines: Iterable[tuple[K, Sequence[K]]],
 
 
 def suppress_matrix(matrix: list[list[int]], k: int, *, row_totals: bool = True,
-                    col_totals: bool = True) -> tuple[list[list[Value]], list[Value],
-                                                      list[Value], Value]:
+                    col_totals: bool = True, secondary: bool = True
+                    ) -> tuple[list[list[Value]], list[Value], list[Value], Value]:
     """Suppress a matrix published with its row totals, column totals and grand total.
 
     Returns the matrix, row totals, column totals and grand total (int or Hidden each).
@@ -106,7 +112,7 @@ def suppress_matrix(matrix: list[list[int]], k: int, *, row_totals: bool = True,
         lines.append(("all", [("row", i) for i in range(n_rows)]))
     if col_totals:
         lines.append(("all", [("col", j) for j in range(n_cols)]))
-    out = suppress(cells, lines, k)
+    out = suppress(cells, lines, k, secondary)
     body = [[out[(i, j)] for j in range(n_cols)] for i in range(n_rows)]
     rows = [out[("row", i)] for i in range(n_rows)] if row_totals else []
     cols = [out[("col", j)] for j in range(n_cols)] if col_totals else []
@@ -114,14 +120,21 @@ def suppress_matrix(matrix: list[list[int]], k: int, *, row_totals: bool = True,
 
 
 def fmt(value, k: int) -> str:
-    """Return a cell as text: counts, ``<k`` / ``..`` for hidden ones, numbers, text."""
+    """Return a cell as people read it: "1 234", "0,24", ``<k`` / ``..`` when hidden, text."""
     if isinstance(value, Hidden):
         return value.label(k)
     if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:g}"
+        return NOT_APPLICABLE
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _number_text(value)
     return str(value)
+
+
+def plain(value, k: int) -> int | float | str | None:
+    """Return a cell for a spreadsheet: numbers as numbers, hidden ones as their label."""
+    if isinstance(value, Hidden):
+        return value.label(k)
+    return value
 
 
 def number(value) -> int | None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from est import format as sv
 from est.lagesbild.model import Lagesbild, Section, Table
 from est.lagesbild.suppress import fmt, number
+from est.models.hotspots import CLASS_LABELS
 
 PLACEHOLDER = "[…]"
 
@@ -50,24 +52,28 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
     basis = f"{lb.start:%Y-%m-%d} – {lb.end:%Y-%m-%d}"
     period = f"{period_start:%Y-%m-%d} – {period_end:%Y-%m-%d}"
 
+    # A comparison without data ("saknas") is left out of the text, never written as 0.
+    earlier = [f"{label} {fmt(value, k)}" for label, value in (
+        ("föregående period", f.previous_total), ("samma period året innan", f.last_year_total))
+        if value is not None and value != sv.MISSING]
     facts: list[str] = [
         f"Under {basis} registrerades {fmt(f.total, k)} rapporter om händelser och otrygga "
-        f"platser (föregående period {fmt(f.previous_total, k)}, samma period året innan "
-        f"{fmt(f.last_year_total, k)})."]
+        f"platser" + (f" ({', '.join(earlier)})." if earlier else ".")]
     if f.top_categories:
         facts.append("Vanligaste kategorier: " + ", ".join(
             f"{c['label'].lower()} ({fmt(c['count'], k)})" for c in f.top_categories) + ".")
     if f.growing_categories:
         facts.append("Ökande: " + ", ".join(
             f"{c['label'].lower()} ({fmt(c['previous'], k)} → {fmt(c['count'], k)}, "
-            f"{c['change_pct']:+d} %)" for c in f.growing_categories) + ".")
-    persistent = [h for h in f.hotspots if h["class"] in ("persistent", "intensifying")]
+            f"{sv.change(c['change_pct'])})" for c in f.growing_categories) + ".")
+    persistent = [h for h in f.hotspots if h["class"] in PERSISTENT_CLASSES]
     if persistent:
         facts.append("Ihållande eller ökande hot spots: " + "; ".join(
-            f"{h['name']} ({h['count']} rapporter: {h['top']})" for h in persistent[:3]) + ".")
+            f"{h['name']} ({sv.number(h['count'])} rapporter: {h['top']})"
+            for h in persistent[:3]) + ".")
     if f.otrygghet_places:
         facts.append("Otrygga platser: " + "; ".join(
-            f"{p['name']} ({p['count']} rapporter: {p['reasons']})"
+            f"{p['name']} ({sv.number(p['count'])} rapporter: {p['reasons']})"
             for p in f.otrygghet_places[:3]) + ".")
 
     focus: list[dict] = []
@@ -78,7 +84,7 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
             continue
         focus.append({"label": c["label"], "category": c["code"],
                       "why": f"{fmt(c['count'], k)} rapporter under perioden"
-                      + (f", {c['change_pct']:+d} % mot perioden före" if "change_pct" in c
+                      + (f", {sv.change(c['change_pct'])} mot perioden före" if "change_pct" in c
                          else "")})
         indicators.append({"kind": "count_per_month", "label": f"{c['label']} per månad i "
                            f"{lb.area_name}", "categories": [c["code"]]})
@@ -87,8 +93,8 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
     for h in persistent[:2]:
         focus.append({"label": h["name"], "lineage_id": h["lineage_id"],
                       "geometry": h["geometry"],
-                      "why": f"{CLASS_SV.get(h['class'], h['class'])} hot spot, "
-                             f"{h['count']} rapporter"})
+                      "why": f"{class_sv(h['class'])} hot spot, "
+                             f"{sv.number(h['count'])} rapporter"})
         indicators.append({"kind": "count_per_month", "label": f"Rapporter per månad, {h['name']}",
                            "geometry": h["geometry"], "lineage_id": h["lineage_id"]})
         items.append(("polis", f"Polisen lovar att {PLACEHOLDER} vid {h['name']} "
@@ -96,7 +102,7 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
         items.append(("kommun", f"Kommunen lovar att {PLACEHOLDER} vid {h['name']}."))
     for p in f.otrygghet_places[:1]:
         focus.append({"label": p["name"], "geometry": p["geometry"],
-                      "why": f"otrygg plats, {p['count']} rapporter: {p['reasons']}"})
+                      "why": f"otrygg plats, {sv.number(p['count'])} rapporter: {p['reasons']}"})
         indicators.append({"kind": "count_per_month",
                            "label": f"Otrygghetsrapporter per månad, {p['name']}",
                            "geometry": p["geometry"], "categories_kind": "otrygghet"})
@@ -157,6 +163,12 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
 
 CLASS_SV = {"new": "ny", "persistent": "ihållande", "intensifying": "ökande",
             "diminishing": "minskande", "sporadic": "sporadisk"}
+PERSISTENT_CLASSES = ("persistent", "intensifying", "consecutive")
+
+
+def class_sv(klass: str | None) -> str:
+    """Return a hot spot class in lower-case Swedish for running text."""
+    return CLASS_SV.get(klass or "") or CLASS_LABELS.get(klass or "", klass or "").lower()
 INDICATOR_SV = {"count_per_month": "Antal per månad, jämfört med före perioden",
                 "share_public_moderated": "Andel, jämfört med före perioden"}
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from est import format as sv
 from est.lagesbild.model import Table, TableRow
 from est.lagesbild.suppress import SMALL, Hidden, fmt, protect
 from est.models import Action, Category, Report
@@ -171,9 +172,8 @@ def indicator_rows(results: list[IndicatorResult], k: int) -> list[TableRow]:
     rows: list[TableRow] = []
     for r in results:
         suffix = " %" if r.kind == "share_public_moderated" else ""
-        rows.append([r.label, f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}", _v(r.now, suffix),
-                     _v(r.before, suffix),
-                     None if r.change is None else f"{r.change:+.1f}{suffix}", r.target])
+        rows.append([r.label, sv.period(r.start, r.end), _v(r.now, suffix),
+                     _v(r.before, suffix), sv.signed(r.change, 1, suffix), r.target])
     return rows
 
 
@@ -182,7 +182,7 @@ def _v(value, suffix: str) -> str:
         return "–"
     if isinstance(value, str):
         return value
-    return f"{value:.1f}{suffix}"
+    return f"{sv.number(value, 1)}{suffix}"
 
 
 INDICATOR_COLUMNS = ["Indikator", "Löftesperiod (hittills)", "Under perioden",

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import folium
 from flask import Blueprint, Response, current_app, render_template, request
 
-from est.lagesbild import FORMATS, build_lagesbild, render
+from est import format as sv
+from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
+from est.errors import ValidationError
+from est.lagesbild import FORMATS, render
+from est.lagesbild.cache import LagesbildCache
 from est.lagesbild.render import html_fragment
 from web import maps
 from web.auth import roles_required
@@ -33,37 +38,55 @@ def period_args() -> dict:
     }
 
 
-def build_from_request(**kw):
-    """Build the lägesbild the request asks for."""
+def cache() -> LagesbildCache:
+    """Return the lägesbild cache (``EST_LAGESBILD_CACHE_DIR``, else ``var/cache/lagesbild``)."""
+    directory = current_app.config.get("EST_LAGESBILD_CACHE_DIR") or (
+        Path(current_app.config["EST_SETTINGS"].var_dir) / "cache" / "lagesbild")
+    return LagesbildCache(directory)
+
+
+def build_args(audience: str) -> dict:
+    """Return the arguments of the lägesbild the request asks for."""
     settings = current_app.config["EST_SETTINGS"]
-    return build_lagesbild(get_session(), **period_args(), min_cell=min_cell(),
-                           tz=settings.timezone, crs=settings.projected_crs, **kw)
+    return {**period_args(), "min_cell": min_cell(), "audience": audience,
+            "tz": settings.timezone, "crs": settings.projected_crs}
+
+
+def build_from_request(audience: str = "public", **kw):
+    """Build (or take from the cache) the lägesbild the request asks for."""
+    return cache().build(get_session(), **build_args(audience), **kw)
 
 
 def download(body: bytes, fmt: str, name: str) -> Response:
-    """Return ``body`` as an attachment named ``name.<ext>``."""
+    """Return ``body`` as an attachment named ``name.<ext>`` (charset in the type once)."""
     media, ext = FORMATS[fmt]
-    return Response(body, mimetype=media, headers={
-        "Content-Disposition": f'attachment; filename="{name}.{ext}"'})
+    return Response(body, content_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{name}.{ext}"',
+        "X-Content-Type-Options": "nosniff"})
 
 
 @bp.get("/lagesbild")
 @roles_required(*STAFF)
 def show():
-    """Show the lägesbild of a period with its map, tables, charts and download links."""
-    lb = build_from_request()
-    args = period_args()
+    """Show the lägesbild of a period (exact counts for staff) with map, tables and charts."""
+    audience = parse_audience(request.args.get("audience"))
+    lb = build_from_request("internal")
     return render_template("lagesbild/show.html", lb=lb, body=html_fragment(lb),
-                           map=maps.embed(_map(lb)), args=args, formats=list(FORMATS))
+                           map=maps.embed(_map(lb)), args=period_args(), formats=list(FORMATS),
+                           audiences=[(a, AUDIENCE_LABELS[a]) for a in AUDIENCES],
+                           audience=audience, audience_label=AUDIENCE_LABELS[audience])
 
 
 @bp.get("/lagesbild/export.<fmt>")
 @roles_required(*STAFF)
 def export(fmt: str):
-    """Download the lägesbild as html, pdf, docx, md, csv or geojson."""
-    lb = build_from_request()
-    body = render(lb, fmt)
-    return download(body, fmt, f"lagesbild-{lb.area_code}-{lb.start}-{lb.end}")
+    """Download the lägesbild for ``audience`` (internal, partner, public; default public)."""
+    audience = parse_audience(request.args.get("audience"))
+    if fmt not in FORMATS:
+        raise ValidationError(f"Okänt format {fmt!r}; välj {', '.join(FORMATS)}.", field="format")
+    lb, body = cache().render(get_session(), fmt, render, **build_args(audience))
+    suffix = "" if audience == "public" else f"-{audience}"
+    return download(body, fmt, f"lagesbild-{lb.area_code}-{lb.start}-{lb.end}{suffix}")
 
 
 def _map(lb) -> folium.Map:
@@ -72,6 +95,7 @@ def _map(lb) -> folium.Map:
     m = maps.base_map(maps.bounds_of([f for f in features if f["properties"]["layer"]
                                       == "hotspot"] or [outline]))
     maps.add_boundary(m, lb.outline, lb.area_name)
+
     def layer(name: str) -> list[dict]:
         return [f for f in features if f["properties"]["layer"] == name]
 
@@ -83,7 +107,7 @@ def _map(lb) -> folium.Map:
         {"type": "Feature", "geometry": f["geometry"],
          "properties": {"class": f["properties"]["class"], "rank": i,
                         "label": f"{f['properties']['name']}: {f['properties']['class_sv']}, "
-                                 f"{f['properties']['count']} rapporter"}}
-        for i, f in enumerate(layer("hotspot"), start=1)], "Hot spots")
+                                 f"{sv.number(f['properties']['count'])} rapporter"}}
+        for i, f in enumerate(layer("hotspot"), start=1)], "Hot spots (brännpunkter)")
     maps.add_layer_control(m)
     return m
