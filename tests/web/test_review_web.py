@@ -100,7 +100,7 @@ def test_review_page_detects_and_lists_hot_spots(client, login, busy_station):
     login("coordinator")
     html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
     assert 'data-class="new"' in html
-    assert re.search(r"<strong>2[5-9] rapporter</strong>", html)  # the station cluster
+    assert re.search(r"Veckan: 2[5-9] rapporter", html)  # the station cluster, this week
     assert "Klotter 2" in html  # its dominant category
 
 
@@ -152,7 +152,9 @@ def test_create_action_from_hot_spot_and_follow_up_next_week(
     area, org, _police = hallsberg
     login("coordinator")
     form = client.get(f"/granskning/{SLUG}/atgard/ny?hotspot={hotspot.id}")
-    assert form.status_code == 200 and "Hot spot #1" in form.get_data(as_text=True)
+    text = form.get_data(as_text=True)
+    assert form.status_code == 200 and 'name="place_name" value="Hallsberg"' in text
+    assert "Karta över platsen" in text and "estMaps" in text  # a map of the hot spot
     bad = client.post(f"/granskning/{SLUG}/atgard/ny?hotspot={hotspot.id}",
                       data={"hotspot_id": hotspot.id, "title": "", "organisation_id": ""})
     assert bad.status_code == 400
@@ -163,8 +165,11 @@ def test_create_action_from_hot_spot_and_follow_up_next_week(
         "organisation_id": org.id, "contact_person": "Anna Andersson",
         "starts_on": "2026-10-05", "due_on": "2026-12-31", "status": "in_progress"})
     assert res.status_code == 302
+    week_page = client.get(res.headers["Location"]).get_data(as_text=True)
+    assert "Åtgärden ”Väktare fredag och lördag kväll” är sparad" in week_page
     action = db_session.scalars(select(Action)).one()
     assert action.lineage_id == hotspot.lineage_id and action.created_by is not None
+    assert action.review_id is not None  # decided from week 40: in its meeting record
     # hand-counted follow-up: 3 reports in the 2 weeks before, 1 in the 2 weeks after
     for d in (3, 6, 10):
         make_report(15.1122, 59.0651, area=area, occurred_at=at(date(2026, 10, 5)
@@ -187,8 +192,11 @@ def test_action_permissions(client, login, db_session, hallsberg, hotspot):
         "hotspot_id": hotspot.id, "title": "Klottersanering", "organisation_id": org.id,
         "starts_on": "2026-10-05"})
     action = db_session.scalars(select(Action)).one()
-    # a reporter of the responsible organisation may set status and outcome
-    login("reporter", org=org)
+    # a partner of the responsible organisation who sees the review sets status and outcome
+    partner = login("reporter", org=org)
+    assert client.post(f"/atgarder/{action.id}", data={"status": "done"}).status_code == 403
+    partner.permissions = ["report", "review"]
+    db_session.flush()
     res = client.post(f"/atgarder/{action.id}", data={"status": "not_done",
                                                      "outcome_note": "Hann inte",
                                                      "title": "ignored"})
@@ -196,8 +204,11 @@ def test_action_permissions(client, login, db_session, hallsberg, hotspot):
     db_session.refresh(action)
     assert (action.status, action.outcome_note, action.title) == (
         "not_done", "Hann inte", "Klottersanering")
-    # a reporter of another organisation may not
-    login("reporter", org=police)
+    # a partner of another organisation may read it but not change it
+    other = login("reporter", org=police)
+    other.permissions = ["report", "review"]
+    db_session.flush()
+    assert client.get(f"/atgarder/{action.id}").status_code == 200
     assert client.post(f"/atgarder/{action.id}", data={"status": "done"}).status_code == 403
 
 
@@ -208,10 +219,10 @@ def test_meeting_record_agenda_minutes_and_pdf(client, login, db_session, hallsb
         "participants": ["Hallbo AB", "Polisen"], "notes": "Mycket klotter vid stationen",
         "decision_text": ["Hallbo sanerar inom 24 h", ""], "decision_action": ["", ""]})
     assert res.status_code == 302
-    page = client.get(f"/granskning/{SLUG}/mote?saved=1").get_data(as_text=True)
+    page = client.get(f"/granskning/{SLUG}/mote").get_data(as_text=True)
     assert "sparade" in page and "Mycket klotter vid stationen" in page
     agenda = client.get(f"/granskning/{SLUG}/dagordning").get_data(as_text=True)
-    assert "Dagordning EST-möte" in agenda and "Åtgärder som ska vara klara" in agenda
+    assert "Dagordning EST-möte" in agenda and "Öppna och försenade åtgärder" in agenda
     minutes = client.get(f"/granskning/{SLUG}/protokoll").get_data(as_text=True)
     assert "Hallbo AB, Polisen" in minutes and "Hallbo sanerar inom 24 h" in minutes
     pdf = client.get(f"/granskning/{SLUG}/protokoll?format=pdf")
@@ -225,3 +236,111 @@ def test_meeting_record_agenda_minutes_and_pdf(client, login, db_session, hallsb
     login("viewer")
     assert client.post(f"/granskning/{SLUG}/mote", data={"notes": "x"}).status_code == 403
     assert "Mycket klotter" in client.get(f"/granskning/{SLUG}/mote").get_data(as_text=True)
+
+
+def test_viewer_cells_follow_the_cells_api_rule(client, login, hallsberg, make_report):
+    """One rule: a viewer's weekly map hides cells under EST_MIN_CELL like cells.geojson."""
+    area = hallsberg[0]
+    day = W.monday + timedelta(days=2)
+    for _ in range(6):  # one cell with 6 reports (at or above the default minimum 5) …
+        make_report(15.1122, 59.0651, area=area, occurred_at=at(day))
+    for _ in range(2):  # … and one 2 km away with 2 (below it)
+        make_report(15.0800, 59.0500, area=area, occurred_at=at(day))
+    login("viewer")
+    html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
+    counts = sorted(int(n) for n in re.findall(r'"count":\s*(\d+)', html))
+    api = client.get(f"/api/v1/cells.geojson?from={W.monday}&to={W.sunday}").get_json()
+    assert counts == [6] == sorted(f["properties"]["count"] for f in api["features"])
+    assert "färre än 5 rapporter visas inte" in html
+
+
+def test_missing_last_year_is_saknas_and_hot_spots_are_named(client, login, week_reports,
+                                                            hotspot, db_session):
+    from est.models import Place
+
+    db_session.add(Place(area_id=week_reports.id, name="Hallsbergs resecentrum",
+                         geom=from_shape(box(15.1121, 59.0650, 15.1122, 59.0651).centroid,
+                                         srid=4326)))
+    db_session.flush()
+    login("coordinator")
+    html = client.get(f"/granskning/{SLUG}").get_data(as_text=True)
+    assert "samma vecka i fjol: saknas" in html and "i fjol: 0" not in html
+    assert '<strong class="hs-name">Hallsbergs resecentrum</strong>' in html
+    assert re.search(r"<strong>Veckan: 10 rapporter</strong> – Klotter 9, Dålig belysning 1",
+                     html)  # the week's categories add up to the week's count
+    lineage = re.search(r'/granskning/[^/]+/namn/([0-9a-f-]+)"', html).group(1)
+    res = client.post(f"/granskning/{SLUG}/namn/{lineage}", data={"name": "Stationsområdet"})
+    assert res.status_code == 302
+    html = client.get(res.headers["Location"]).get_data(as_text=True)
+    assert "Platsen heter nu Stationsområdet." in html
+    assert '<strong class="hs-name">Stationsområdet</strong>' in html
+    login("viewer")
+    assert client.post(f"/granskning/{SLUG}/namn/{lineage}",
+                       data={"name": "x"}).status_code == 403
+
+
+def test_minutes_and_agenda_carry_the_meeting_across_weeks(client, login, db_session,
+                                                           hallsberg, week_reports, hotspot):
+    _area, org, police = hallsberg
+    login("coordinator")
+    client.post(f"/granskning/{W.shift(-1).slug}/mote", data={
+        "decision_text": ["Polisen patrullerar stationen"], "decision_action": [""]})
+    client.post(f"/granskning/{SLUG}/atgard/ny", data={
+        "hotspot_id": hotspot.id, "title": "Ny belysning", "organisation_id": org.id,
+        "starts_on": "2026-09-01", "due_on": "2026-09-20"})  # overdue by week 40's meeting
+    client.post(f"/granskning/{SLUG}/atgard/ny", data={
+        "hotspot_id": hotspot.id, "title": "Klottersanering", "organisation_id": police.id,
+        "starts_on": "2026-10-05", "due_on": "2026-12-01"})
+    res = client.post(f"/granskning/{SLUG}/mote", data={
+        "held_on": "2026-10-05", "chair": "Eva Ek", "minute_taker": "Per Berg",
+        "next_meeting": "2026-10-12T09:00", "participants": ["Polisen"],
+        "decision_text": ["Hallbo sanerar"], "decision_action": [""]})
+    assert res.status_code == 302
+    minutes = client.get(f"/granskning/{SLUG}/protokoll").get_data(as_text=True)
+    for text in ("2026-10-05", "Eva Ek", "Per Berg", "2026-10-12 kl 09:00", "Ny belysning",
+                 "Klottersanering"):
+        assert text in minutes
+    agenda = client.get(f"/granskning/{SLUG}/dagordning").get_data(as_text=True)
+    assert "Polisen patrullerar stationen" in agenda  # last week's decision
+    row = re.search(r"<tr class=\"overdue\">(.*?)</tr>", agenda, re.S).group(1)
+    assert "Ny belysning" in row and "försenad" in row
+    assert "Klottersanering" in agenda
+    bad = client.post(f"/granskning/{SLUG}/mote", data={
+        "held_on": "0001-01-01", "next_meeting": "bad", "chair": "x" * 201})
+    assert bad.status_code == 400
+    assert db_session.scalar(select(Action.id).where(Action.title == "x")) is None
+
+
+def test_action_overview_filters_and_exports(client, login, db_session, hallsberg, hotspot):
+    _area, org, police = hallsberg
+    login("coordinator")
+    for title, owner, due in (("=HYPERLINK(\"http://evil.example\")", org, "2026-09-20"),
+                              ("Trygghetsvandring", police, "2099-01-01")):
+        client.post(f"/granskning/{SLUG}/atgard/ny", data={
+            "hotspot_id": hotspot.id, "title": title, "organisation_id": owner.id,
+            "starts_on": "2026-09-01", "due_on": due})
+    html = client.get("/atgarder").get_data(as_text=True)
+    assert html.count('class="action-row') == 2 and "försenad" in html
+    html = client.get("/atgarder?overdue=1").get_data(as_text=True)
+    assert html.count('class="action-row') == 1 and "HYPERLINK" in html
+    html = client.get(f"/atgarder?organisation={police.id}&status=open").get_data(as_text=True)
+    assert html.count('class="action-row') == 1 and "Trygghetsvandring" in html
+    for bad in ("status=fixed", "organisation=99999999999999999999", "overdue=yes",
+                "format=pdf"):
+        res = client.get(f"/atgarder?{bad}", headers={"Accept": "application/json"})
+        assert res.status_code == 400 and bad.split("=")[0] in res.get_json()["fields"]
+    csv = client.get("/atgarder?format=csv")
+    assert csv.headers["Content-Type"].count("charset") == 1
+    text = csv.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Nr;Åtgärd;Plats")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ";=HYPERLINK" not in text
+    xlsx = client.get("/atgarder?format=xlsx&overdue=1")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(BytesIO(xlsx.data)).active
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "Trygghetsvandring" not in [c.value for c in cells]
+    formula = [c for c in cells if "HYPERLINK" in str(c.value)]
+    assert formula and all(c.data_type == "s" and c.quotePrefix for c in formula)

@@ -9,30 +9,32 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_login import current_user
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
-from est import access, queries
+from est import access, places, queries
 from est import review as review_service
 from est.errors import ValidationError
+from est.format import number
 from est.models import Category
 from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS
 from est.review import WEEKDAYS_SV, Filters, Week
 from est.services import actions as action_service
 from est.services.categories import list_categories
 from web import maps
-from web.auth import current_actor, roles_required
+from web.auth import current_actor, permission_required
 from web.db import get_session
+from web.guards import arg_int
 
 bp = Blueprint("review", __name__)
-VIEWERS = ("admin", "coordinator", "viewer")
-MANAGERS = ("admin", "coordinator")
+LEGEND_CLASSES = ("new", "consecutive", "intensifying", "persistent", "oscillating",
+                  "sporadic", "diminishing", "historical")
 
 
 def _settings():
@@ -46,14 +48,21 @@ def _week(slug: str) -> Week:
         abort(404, description=f"{slug} är ingen ISO-vecka (skriv t.ex. 2026-W47).")
 
 
+def _can_manage() -> bool:
+    return access.can(current_actor(), "action.manage")
+
+
 def _filters() -> Filters:
     args = request.args
+    organisation = (args.get("organisation") or "").strip() or None
+    if organisation not in (None, "public"):
+        organisation = str(arg_int("organisation", low=1))
     return Filters(district=args.get("district") or None, category=args.get("category") or None,
-                   kind=args.get("kind") or None, organisation=args.get("organisation") or None)
+                   kind=args.get("kind") or None, organisation=organisation)
 
 
 @bp.get("/granskning")
-@roles_required(*VIEWERS)
+@permission_required("review.view")
 def latest():
     """Redirect to the last complete week (the one the EST group reviews)."""
     today = datetime.now(_settings().tz).date()
@@ -62,15 +71,16 @@ def latest():
 
 
 @bp.get("/granskning/<slug>")
-@roles_required(*VIEWERS)
+@permission_required("review.view")
 def week(slug: str):
-    """Show the week: map, ranked hot spots with trends, totals, matrix, actions."""
+    """Show the week: map, hot spots ranked by urgency, totals, matrix, actions."""
     settings = _settings()
     week = _week(slug)
     filters = _filters()
     session = get_session()
     page = review_service.build_review(session, settings.municipality, week, filters,
-                                       actor=current_actor(), crs=settings.projected_crs)
+                                       actor=current_actor(), crs=settings.projected_crs,
+                                       min_cell=settings.min_cell)
     categories = list_categories(session)
     return render_template(
         "review/week.html",
@@ -85,21 +95,26 @@ def week(slug: str):
         class_colours=CLASS_COLOURS,
         prev=week.shift(-1),
         next=week.shift(1),
-        can_manage=current_user.role in MANAGERS,
+        can_manage=_can_manage(),
         query=filters.as_query(),
+        num=number,
     )
+
+
+def _hotspot_features(rows) -> list[dict]:
+    return [
+        {"type": "Feature", "geometry": mapping(to_shape(row.hotspot.polygon)),
+         "properties": {"class": row.hotspot.klass, "rank": row.position,
+                        "label": f"{row.position}. {row.name}: {row.status_label}, "
+                                 f"{row.hotspot.count} rapporter veckan"}}
+        for row in rows
+    ]
 
 
 def _week_map(page, categories: list[Category]):
     session = get_session()
     outline = queries.area_geojson(session, page.area.id)
-    features = [
-        {"type": "Feature", "geometry": mapping(to_shape(row.hotspot.polygon)),
-         "properties": {"class": row.hotspot.klass, "rank": row.hotspot.rank,
-                        "label": f"#{row.hotspot.rank} {row.klass_label}: "
-                                 f"{row.hotspot.count} rapporter"}}
-        for row in page.hotspots
-    ]
+    features = _hotspot_features(page.hotspots)
     # Open where things happen: the hot spots, else the week's reports, else the whole area.
     focus = maps.bounds_of(features) or maps.bounds_of(page.cells or []) or maps.bounds_of(
         [{"geometry": {"coordinates": [p[1], p[0]]}} for p in page.points])
@@ -125,7 +140,7 @@ def _week_map(page, categories: list[Category]):
     maps.add_action_markers(m, action_marks, "Åtgärder")
     maps.add_layer_control(m)
     legend = [(f"background:{CLASS_COLOURS[k]};opacity:.6", f"Hot spot: {CLASS_LABELS[k]}")
-              for k in ("new", "intensifying", "persistent", "diminishing", "sporadic")]
+              for k in LEGEND_CLASSES]
     legend += [("background:#888;border-radius:50%;border:1px solid #222", "Händelse (fylld)"),
                ("background:#fff;border-radius:50%;border:3px solid #888",
                 "Otrygghet (ring)"),
@@ -134,122 +149,66 @@ def _week_map(page, categories: list[Category]):
     return m
 
 
-@bp.route("/granskning/<slug>/atgard/ny", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def new_action(slug: str):
-    """Record an action from a hot spot (``?hotspot=ID``) or a category (``?category=code``)."""
+@bp.post("/granskning/<slug>/namn/<lineage_id>")
+@permission_required("action.manage")
+def rename(slug: str, lineage_id: str):
+    """Give a hot spot's place a name; it follows the place (lineage) across weeks."""
     week = _week(slug)
     session = get_session()
     area = queries.area_by_code(session, _settings().municipality)
-    source = request.form if request.method == "POST" else request.args
-    data = {
-        "hotspot_id": source.get("hotspot_id") or request.args.get("hotspot"),
-        "category_id": source.get("category_id") or _category_id(request.args.get("category")),
-        "title": source.get("title", ""),
-        "description": source.get("description", ""),
-        "organisation_id": source.get("organisation_id", ""),
-        "contact_person": source.get("contact_person", ""),
-        "starts_on": source.get("starts_on") or (week.sunday + timedelta(days=1)).isoformat(),
-        "due_on": source.get("due_on", ""),
-        "status": source.get("status", "planned"),
-        "place_name": source.get("place_name", ""),
-    }
-    errors = {}
-    if request.method == "POST":
-        try:
-            review = review_service.get_review(session, area.id, week)
-            action_service.create_action(session, current_actor(), area_id=area.id, data=data,
-                                         review_id=review.id if review else None)
-        except ValidationError as exc:
-            errors = exc.errors
-        else:
-            return redirect(url_for("review.week", slug=week.slug) + "#atgarder")
-    return _action_form(week, data, errors, hotspot=_hotspot_label(data["hotspot_id"]))
-
-
-@bp.route("/atgarder/<int:action_id>", methods=["GET", "POST"])
-@roles_required("admin", "coordinator", "reporter")
-def edit_action(action_id: int):
-    """Update an action: coordinators everything, the responsible organisation its status."""
-    session = get_session()
-    action = action_service.get_action(session, action_id)
-    back = request.args.get("week") or Week.containing(action.starts_on,
-                                                        _settings().timezone).slug
-    errors = {}
-    data = {"title": action.title, "description": action.description or "",
-            "organisation_id": action.organisation_id, "contact_person":
-            action.contact_person or "", "starts_on": action.starts_on.isoformat(),
-            "due_on": action.due_on.isoformat() if action.due_on else "",
-            "status": action.status, "outcome_note": action.outcome_note or ""}
-    if request.method == "POST":
-        fields = ("status", "outcome_note") if current_user.role == "reporter" else (
-            "title", "description", "organisation_id", "contact_person", "starts_on", "due_on",
-            "status", "outcome_note")
-        update = {f: request.form.get(f, "") for f in fields}
-        data.update(update)
-        try:
-            action_service.update_action(session, current_actor(), action_id, update)
-        except ValidationError as exc:
-            errors = exc.errors
-        else:
-            return redirect(url_for("review.week", slug=back) + "#atgarder")
-    return _action_form(Week.parse(back, _settings().timezone), data, errors, action=action,
-                        owner_only=current_user.role == "reporter",
-                        follow=action_service.follow_up(session, action,
-                                                        tz=_settings().timezone))
-
-
-def _action_form(week: Week, data: dict, errors: dict, **context):
-    """Render the action form (new or edit); 400 when it comes back with errors."""
-    session = get_session()
-    context = {"action": None, "hotspot": None, **context}
-    html = render_template("review/action_form.html", week=week, data=data, errors=errors,
-                           organisations=review_service.organisations(session),
-                           categories=list_categories(session),
-                           status_labels=action_service.STATUS_LABELS, **context)
-    return html, 400 if errors else 200
+    name = places.rename_lineage(session, lineage_id=lineage_id, area_id=area.id,
+                                 name=request.form.get("name", ""),
+                                 user_id=current_actor().id)
+    flash(f"Platsen heter nu {name}." if name else "Platsen har fått sitt automatiska namn.",
+          "info")
+    return redirect(url_for("review.week", slug=week.slug) + "#hotspots")
 
 
 @bp.route("/granskning/<slug>/mote", methods=["GET", "POST"])
-@roles_required(*VIEWERS)
+@permission_required("review.view")
 def meeting(slug: str):
-    """Edit (coordinators) or read (viewers) the week's meeting record."""
+    """Edit (action managers) or read (the rest of the group) the week's meeting record."""
     week = _week(slug)
     session = get_session()
     area = queries.area_by_code(session, _settings().municipality)
     errors = {}
     if request.method == "POST":
-        if current_user.role not in MANAGERS:
+        if not access.can(current_actor(), "meeting.manage"):
             abort(403)
+        form = request.form
         decisions = [{"text": t, "action_id": a} for t, a in zip(
-            request.form.getlist("decision_text"), request.form.getlist("decision_action"),
-            strict=False)]
+            form.getlist("decision_text"), form.getlist("decision_action"), strict=False)]
         try:
-            review_service.save_meeting(session, area.code, week,
-                                        participants=request.form.getlist("participants"),
-                                        notes=request.form.get("notes"), decisions=decisions)
+            review_service.save_meeting(
+                session, area.code, week, participants=form.getlist("participants"),
+                notes=form.get("notes"), decisions=decisions,
+                meta={k: form.get(k, "") for k in ("held_on", "chair", "minute_taker",
+                                                   "next_meeting")})
         except ValidationError as exc:
             errors = exc.errors
         else:
-            return redirect(url_for("review.meeting", slug=week.slug, saved=1))
+            flash("Mötesanteckningarna är sparade.", "info")
+            return redirect(url_for("review.meeting", slug=week.slug))
     review = review_service.get_review(session, area.id, week)
-    week_actions = action_service.list_actions(session, area.id)
     return render_template("review/meeting.html", week=week, area=area, review=review,
+                           meta=review_service.meeting_meta(review),
+                           participants=review_service.participants(review),
                            organisations=review_service.organisations(session),
-                           actions=week_actions, errors=errors,
-                           can_manage=current_user.role in MANAGERS,
-                           saved=request.args.get("saved")), 400 if errors else 200
+                           actions=action_service.list_actions(session, area.id),
+                           errors=errors, form=request.form if errors else None,
+                           can_manage=access.can(current_actor(), "meeting.manage")), \
+        400 if errors else 200
 
 
 @bp.get("/granskning/<slug>/dagordning")
-@roles_required(*VIEWERS)
+@permission_required("review.view")
 def agenda(slug: str):
     """Printable agenda (HTML, or PDF with ``?format=pdf``)."""
     return _print_view(slug, "review/agenda.html", "dagordning")
 
 
 @bp.get("/granskning/<slug>/protokoll")
-@roles_required(*VIEWERS)
+@permission_required("review.view")
 def minutes(slug: str):
     """Printable minutes (HTML, or PDF with ``?format=pdf``)."""
     return _print_view(slug, "review/minutes.html", "protokoll")
@@ -259,11 +218,11 @@ def _print_view(slug: str, template: str, name: str):
     week = _week(slug)
     settings = _settings()
     session = get_session()
-    access.require(current_actor(), "review.view")
     data = review_service.agenda(session, settings.municipality, week,
-                                 crs=settings.projected_crs)
+                                 crs=settings.projected_crs, actor=current_actor(),
+                                 min_cell=settings.min_cell)
     html = render_template(template, week=week, **data, weekdays=WEEKDAYS_SV,
-                           status_labels=action_service.STATUS_LABELS,
+                           status_labels=action_service.STATUS_LABELS, num=number,
                            generated=datetime.now(settings.tz))
     if request.args.get("format") == "pdf":
         from weasyprint import HTML
@@ -275,20 +234,4 @@ def _print_view(slug: str, template: str, name: str):
     return html
 
 
-def _category_id(code: str | None) -> int | None:
-    if not code:
-        return None
-    category = get_session().query(Category).filter_by(code=code).one_or_none()
-    return category.id if category else None
-
-
-def _hotspot_label(hotspot_id) -> str | None:
-    from est.models.hotspots import Hotspot
-
-    if not hotspot_id:
-        return None
-    try:
-        h = get_session().get(Hotspot, int(hotspot_id))
-    except ValueError:
-        return None
-    return f"Hot spot #{h.rank} ({CLASS_LABELS.get(h.klass)}, {h.count} rapporter)" if h else None
+from web.views import review_actions  # noqa: E402,F401  (routes on this blueprint)
