@@ -5,11 +5,24 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from est import access, queries
 from est.errors import ValidationError
-from est.services import reports
+from est.exports.spreadsheet import CSV_MEDIA, XLSX_MEDIA, Sheet, csv_bytes, xlsx_bytes
+from est.review import districts
+from est.services import report_search, reports
+from est.services.categories import list_categories
+from web import maps
 from web.auth import current_actor, home_for, roles_required
 from web.db import get_session
 from web.views.report_public import form_context, municipality, translated
@@ -40,11 +53,42 @@ def start():
 @bp.get("/rapporter", endpoint="reports")
 @roles_required(*REPORT_ROLES)
 def reports_list():
-    """List the newest reports the user may see (own organisation, or the municipality)."""
-    status = request.args.get("status") or None
-    rows = reports.list_reports(get_session(), current_actor(),
-                                statuses=[status] if status else None)
-    return render_template("staff/reports.html", rows=rows, status=status)
+    """Search the reports the user may see: text, filters, pages of 100, map, CSV/XLSX."""
+    settings = current_app.config["EST_SETTINGS"]
+    session, actor, area = get_session(), current_actor(), municipality()
+    query = report_search.ReportQuery.parse(request.args)
+    fmt, view = request.args.get("format"), request.args.get("view")
+    scope = {"area_id": area.id, "tz": settings.timezone}
+    if fmt in ("csv", "xlsx"):
+        rows = report_search.export_rows(session, actor, query, **scope)
+        name = f"est-rapporter-{datetime.now(settings.tz):%Y-%m-%d}.{fmt}"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"',
+                   "Cache-Control": "no-store"}
+        if fmt == "csv":
+            return Response(csv_bytes(report_search.EXPORT_COLUMNS, rows),
+                            content_type=CSV_MEDIA, headers=headers)
+        return Response(xlsx_bytes([Sheet("Rapporter", report_search.EXPORT_COLUMNS, rows)]),
+                        content_type=XLSX_MEDIA, headers=headers)
+    if fmt or view not in (None, "", "lista", "karta"):
+        raise ValidationError("format must be csv or xlsx, view lista or karta",
+                              field="format" if fmt else "view")
+    result = report_search.search_reports(session, actor, query, **scope)
+    categories = list_categories(session)
+    map_ = None
+    if view == "karta":
+        points = report_search.search_points(session, actor, query, **scope)
+        outline = queries.area_geojson(session, area.id)
+        m = maps.base_map(maps.bounds_of([{"geometry": {"coordinates": [p[1], p[0]]}}
+                                          for p in points]) or outline["bounds"])
+        maps.add_boundary(m, outline["geometry"], area.name)
+        maps.add_report_points(m, points, {c.code: c.label_sv for c in categories},
+                               maps.category_colours([c.code for c in categories]),
+                               "Rapporter")
+        map_ = maps.embed(m)
+    return render_template("staff/reports.html", rows=result.rows, result=result,
+                           query=query, categories=categories,
+                           districts=districts(session, area.id), view=view or "lista",
+                           map=map_, status=query.status)
 
 
 @bp.get("/rapporter/<report_id>")
