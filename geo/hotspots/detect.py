@@ -55,6 +55,9 @@ class PointSet:
     category, kind : numpy.ndarray of str or None
     crs : int
         The projected CRS of ``x``/``y``.
+    timed : numpy.ndarray of bool or None
+        Which reports carry a time of day (None = all). Reports dated only to the day or
+        month count in places and weeks but never in weekday/hour profiles.
     """
 
     lon: np.ndarray
@@ -65,11 +68,12 @@ class PointSet:
     category: np.ndarray | None = None
     kind: np.ndarray | None = None
     crs: int = DEFAULT_PROJECTED_CRS
+    timed: np.ndarray | None = None
 
     @classmethod
     def from_lonlat(
         cls, lon, lat, *, crs: int | str = DEFAULT_PROJECTED_CRS, t=None, category=None,
-        kind=None,
+        kind=None, timed=None,
     ) -> PointSet:
         """Validate WGS84 coordinates (degrees) and project them to ``crs`` (metres)."""
         from geo.projection import validate_projected_crs
@@ -82,10 +86,11 @@ class PointSet:
         t_arr = None if t is None else np.asarray(t, dtype="datetime64[s]").ravel()
         cat = None if category is None else np.asarray(category, dtype=object).ravel()
         knd = None if kind is None else np.asarray(kind, dtype=object).ravel()
-        for name, arr in (("t", t_arr), ("category", cat), ("kind", knd)):
+        tmd = None if timed is None else np.asarray(timed, dtype=bool).ravel()
+        for name, arr in (("t", t_arr), ("category", cat), ("kind", knd), ("timed", tmd)):
             if arr is not None and arr.size != n:
                 raise ValueError(f"{name} has {arr.size} values for {n} points")
-        return cls(lon, lat, x, y, t_arr, cat, knd, code)
+        return cls(lon, lat, x, y, t_arr, cat, knd, code, tmd)
 
     def __len__(self) -> int:
         return int(self.x.size)
@@ -97,7 +102,8 @@ class PointSet:
             return None if a is None else a[mask]
 
         return PointSet(self.lon[mask], self.lat[mask], self.x[mask], self.y[mask],
-                        pick(self.t), pick(self.category), pick(self.kind), self.crs)
+                        pick(self.t), pick(self.category), pick(self.kind), self.crs,
+                        pick(self.timed))
 
 
 @dataclass
@@ -284,6 +290,7 @@ def make_hotspot(
         expected=expected,
         by_category=counts_of(None if points.category is None else points.category[idx]),
         by_kind=counts_of(None if points.kind is None else points.kind[idx]),
-        profile=time_profile(None if points.t is None else points.t[idx], tz),
+        profile=time_profile(None if points.t is None else points.t[idx], tz,
+                             timed=None if points.timed is None else points.timed[idx]),
         members=idx,
     )

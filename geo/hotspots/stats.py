@@ -63,7 +63,7 @@ def busiest(counts: dict, top: int = 3) -> list:
     return [k for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top] if v > 0]
 
 
-def time_profile(t: np.ndarray | None, tz: str) -> dict:
+def time_profile(t: np.ndarray | None, tz: str, *, timed: np.ndarray | None = None) -> dict:
     """Summarise report times: counts per weekday and hour (local), busiest, first and last.
 
     Parameters
@@ -72,6 +72,9 @@ def time_profile(t: np.ndarray | None, tz: str) -> dict:
         Report instants in UTC.
     tz : str
         IANA time zone for weekdays and hours.
+    timed : numpy.ndarray of bool, optional
+        Which reports carry a time of day; the others (dated to the day or month) count in
+        first/last but not in weekdays and hours. None = all.
 
     Returns
     -------
@@ -82,6 +85,14 @@ def time_profile(t: np.ndarray | None, tz: str) -> dict:
     if t is None or len(t) == 0:
         return {"weekdays": {}, "hours": {}, "busiest_weekdays": [], "busiest_hours": [],
                 "first": None, "last": None}
+    secs = np.asarray(t, dtype="datetime64[s]").astype(np.int64)
+    first = datetime.fromtimestamp(int(secs.min()), UTC)
+    last = datetime.fromtimestamp(int(secs.max()), UTC)
+    if timed is not None:
+        t = np.asarray(t)[np.asarray(timed, dtype=bool)]
+    if len(t) == 0:
+        return {"weekdays": {}, "hours": {}, "busiest_weekdays": [], "busiest_hours": [],
+                "first": first, "last": last}
     wd, hr = local_weekday_hour(t, tz)
     wcount = np.bincount(wd, minlength=7)
     hcount = np.bincount(hr, minlength=24)
@@ -89,12 +100,11 @@ def time_profile(t: np.ndarray | None, tz: str) -> dict:
     hours = {str(i): int(hcount[i]) for i in range(24)}
     order_w = np.lexsort((np.arange(7), -wcount))
     order_h = np.lexsort((np.arange(24), -hcount))
-    secs = np.asarray(t, dtype="datetime64[s]").astype(np.int64)
     return {
         "weekdays": weekdays,
         "hours": hours,
         "busiest_weekdays": [WEEKDAYS[i] for i in order_w[:2] if wcount[i] > 0],
         "busiest_hours": [int(i) for i in order_h[:3] if hcount[i] > 0],
-        "first": datetime.fromtimestamp(int(secs.min()), UTC),
-        "last": datetime.fromtimestamp(int(secs.max()), UTC),
+        "first": first,
+        "last": last,
     }
