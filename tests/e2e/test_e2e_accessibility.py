@@ -41,6 +41,12 @@ RUN_AXE = """async (tags) => {
 }"""
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    """axe-core goes in as an inline script tag: let it past the CSP in this test only."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
 def audit(page, label: str) -> tuple[list[dict], int]:
     """Run axe on the loaded page; return its serious/critical violations and the pass count."""
     page.wait_for_load_state("load")
