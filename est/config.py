@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from est.timebounds import EARLIEST, parse_earliest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -37,6 +40,8 @@ class Settings:
     min_cell: int = 5
     retention_days: int = 180
     proxy_hops: int = 0
+    earliest_date: date = EARLIEST
+    max_body_bytes: int = 1024 * 1024
     # Public privacy model (est/public.py): delay, window length and cell size.
     public_delay_days: int = 2
     public_window_days: int = 7
@@ -130,6 +135,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"not {attribution_url[:60]!r}"
         )
     public_delay, public_window, public_cell = _public_settings(env)
+    try:
+        earliest = parse_earliest(env.get("EST_EARLIEST_DATE"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    body_text = env.get("EST_MAX_BODY_BYTES", str(1024 * 1024)).strip()
+    if not body_text.isdigit() or not 1024 <= int(body_text) <= 1024**3:
+        raise ConfigError(
+            f"EST_MAX_BODY_BYTES must be the largest request body in bytes (1024 to "
+            f"1073741824; default 1048576 = 1 MB), not {body_text!r}"
+        )
     var_dir = Path(env.get("EST_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=url,
@@ -144,6 +159,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         min_cell=int(min_cell_text),
         retention_days=int(retention_text),
         proxy_hops=int(hops_text),
+        earliest_date=earliest,
+        max_body_bytes=int(body_text),
         public_delay_days=public_delay,
         public_window_days=public_window,
         public_cell_m=public_cell,

@@ -428,4 +428,7 @@ def _parse_time(text: str, zone: ZoneInfo) -> tuple[int, bool] | None:
             return None
     if d.tzinfo is None:
         d = d.replace(tzinfo=zone)
-    return int(d.astimezone(UTC).timestamp()), not has_time
+    try:
+        return int(d.astimezone(UTC).timestamp()), not has_time
+    except (OverflowError, ValueError):  # year 1 or 9999 shifted past Python's range
+        return None

@@ -94,6 +94,7 @@ def register_commands(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Map domain errors to 4xx responses (JSON for API clients, HTML otherwise)."""
-    from web import errors
+    from web import errors, guards
 
     errors.init_app(app)
+    guards.init_app(app)

@@ -1,11 +1,21 @@
-"""Error handlers: domain errors become 4xx with the offending field named."""
+"""Error handlers: domain errors become 4xx with the offending field named; an unreachable
+database becomes 503 with ``Retry-After`` (HTML in Swedish, JSON for APIs, Open311's list)."""
 
 from __future__ import annotations
 
+import psycopg
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from est.errors import NotFound, PermissionDenied, ValidationError
+
+RETRY_AFTER_S = 30
+UNAVAILABLE = ("Tjänsten är tillfälligt otillgänglig: databasen svarar inte. "
+               "Inget har sparats. Försök igen om en liten stund.")
+# Errors meaning the database cannot be reached (not that a statement was wrong).
+OUTAGE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, psycopg.OperationalError,
+                 psycopg.InterfaceError)
 
 
 def wants_json() -> bool:
@@ -34,6 +44,36 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or "")
+
+    for error in OUTAGE_ERRORS:
+        app.register_error_handler(error, _outage)
+
+    @app.errorhandler(sa_exc.DataError)
+    def _data(exc: sa_exc.DataError):
+        # A value PostgreSQL refused (a number out of range, an impossible date) that a view's
+        # own checks missed: still the client's input. Errors without an SQLSTATE come from
+        # reading a stored value in Python: the server's fault, left a 500.
+        if getattr(exc.orig, "sqlstate", None) is None:
+            raise exc
+        app.logger.warning("input refused by the database: %s", exc.orig)
+        return _error(400, "validation_error", "Ett värde ligger utanför det tillåtna.",
+                      {"input": "Ett värde ligger utanför det tillåtna intervallet."})
+
+
+def _outage(exc: Exception):
+    """Answer 503 with Retry-After while PostgreSQL is unreachable (nothing was stored)."""
+    from flask import current_app
+
+    current_app.logger.error("database unavailable: %s", exc)
+    headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+    if request.path.startswith("/open311/"):
+        return jsonify([{"code": 503, "description": f"database: {UNAVAILABLE}"}]), 503, headers
+    if wants_json():
+        return (jsonify({"error": "service_unavailable", "message": UNAVAILABLE,
+                         "retry_after": RETRY_AFTER_S}), 503, headers)
+    # A page of its own: base.html asks for the signed-in user, which needs the database.
+    return render_template("unavailable.html", message=UNAVAILABLE,
+                           retry_after=RETRY_AFTER_S), 503, headers
 
 
 def _error(status: int, code: str, message: str, fields: dict | None = None):

@@ -18,6 +18,7 @@ from est.models import Action, Category, Organisation, Report
 from est.models.hotspots import Hotspot
 from est.models.review import ACTION_STATUSES
 from est.queries import COUNTED_STATUSES
+from est.timebounds import check_bounds
 
 MANAGERS = ("admin", "coordinator")
 TITLE_MAX = 300
@@ -271,15 +272,14 @@ def _int(value) -> int | None:
 
 
 def _date(value, errors: dict[str, str], field: str, *, required: bool) -> date | None:
-    if isinstance(value, date):
-        return value
     if value in (None, ""):
         if required:
             errors[field] = "Ange ett datum (ÅÅÅÅ-MM-DD)."
         return None
     try:
-        return date.fromisoformat(str(value))
+        day = value if isinstance(value, date) else date.fromisoformat(str(value).strip())
     except ValueError:
         errors[field] = "Ogiltigt datum, skriv ÅÅÅÅ-MM-DD."
         return None
+    return day if check_bounds(day, field, errors) else None
 

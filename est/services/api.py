@@ -22,6 +22,7 @@ from est.review import Week
 from est.services import hotspots as hotspot_service
 from est.services import reports
 from est.services.apikeys import ApiClient
+from est.timebounds import check_bounds
 
 STAFF_CELL_M = 200
 # Service field name -> API field name (``location``: the point as a whole).
@@ -67,7 +68,7 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
         when = parse_instant(str(occurred_at), tz)
         if when is None:
             errors["occurred_at"] = OCCURRED_AT
-        else:
+        elif check_bounds(when, "occurred_at", errors):
             local = when.astimezone(tz)
             data.update(when="at", date=local.date().isoformat(), time=f"{local:%H:%M}")
     org = client.organisation_id

@@ -29,6 +29,7 @@ from est.pointsio import PointsFileError, PointsTable, format_errors, read_point
 from est.queries import area_by_code
 from est.services.reports import FUTURE_TOLERANCE
 from est.services.users import find_organisation
+from est.timebounds import earliest_date
 from geo.validation import CoordinateError, check_lonlat
 
 IMPORT_KEY_PREFIX = "import:"
@@ -102,7 +103,7 @@ def import_reports(session: Session, path: str | Path, *, area_code: str,
         cats, cat_errors, unknown = _resolve_categories(session, table)
         org_ids, org_errors = _resolve_organisations(session, table, default_org)
         errors += cat_errors + org_errors
-        errors += _future_errors(table, now, tz)
+        errors += _future_errors(table, now, tz) + _early_errors(table, tz)
         errors += _area_errors(session, table, bad, area.id, f"{area.name} ({area.code})")
         say(f"checked {len(table):,} rows")
         if errors:
@@ -220,6 +221,16 @@ def _future_errors(table: PointsTable, now: datetime, tz: str) -> list[tuple[int
         local = datetime.fromtimestamp(int(table.t[i].astype(np.int64)), UTC).astimezone(zone)
         errors.append((int(i), f"time {local:%Y-%m-%d %H:%M} is in the future"))
     return errors
+
+
+def _early_errors(table: PointsTable, tz: str) -> list[tuple[int, str]]:
+    assert table.t is not None
+    first = earliest_date()
+    start = datetime.combine(first, datetime.min.time(), ZoneInfo(tz))
+    early = np.flatnonzero(~np.isnat(table.t)
+                           & (table.t < np.datetime64(int(start.timestamp()), "s")))
+    return [(int(i), f"time {np.datetime_as_string(table.t[i], unit='D')} is before "
+                     f"{first} (the earliest date, EST_EARLIEST_DATE)") for i in early]
 
 
 def _area_errors(session: Session, table: PointsTable, bad: np.ndarray, area_id: int,

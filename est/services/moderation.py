@@ -20,6 +20,7 @@ from est import access
 from est.db import transaction
 from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import AuditEvent, Category, Report
+from est.safe_times import get_readable
 from est.services.reports import (
     MESSAGES,
     ReportRow,
@@ -167,7 +168,7 @@ def _moderatable(session: Session, report_id: uuid.UUID | str, user: access.Acto
     if user is None:  # pragma: no cover - require() already turns anonymous users away
         raise PermissionDenied("Logga in först.")
     row = get_report(session, report_id, user)  # NotFound outside the user's municipality
-    report = session.get(Report, row.id)
+    report = get_readable(session, Report, row.id)  # a BC time must not block moderation
     if report is None:  # pragma: no cover - deleted between the two reads
         raise NotFound("Rapporten finns inte.")
     return report, user

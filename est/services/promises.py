@@ -38,6 +38,7 @@ from est.promises.indicators import (
     linked_actions,
 )
 from est.queries import area_by_code
+from est.timebounds import check_bounds
 
 
 def _multi(geometry: dict | None):
@@ -271,13 +272,12 @@ def _validate_head(data: dict[str, Any], errors: dict[str, str]) -> dict[str, An
 
 
 def _date(value, field: str, errors: dict[str, str]) -> date | None:
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat((value or "").strip())
+        day = value if isinstance(value, date) else date.fromisoformat((value or "").strip())
     except ValueError:
         errors[field] = "Ange ett datum (ÅÅÅÅ-MM-DD)."
         return None
+    return day if check_bounds(day, field, errors) else None
 
 
 def _validate_sections(sections: dict[str, str], errors: dict[str, str]) -> dict[str, list[str]]:

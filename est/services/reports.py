@@ -28,6 +28,8 @@ from est.errors import NotFound, ValidationError
 from est.models import Area, AuditEvent, Category, Organisation, Place, Report, User
 from est.places import GAZETTEER_SORT
 from est.queries import area_by_code
+from est.safe_times import take_readable_times, with_readable_times
+from est.timebounds import check_bounds
 from geo.validation import CoordinateError, check_lonlat
 
 
@@ -254,10 +256,10 @@ class ReportRow:
     reasons: tuple[str, ...]
     lon: float
     lat: float
-    occurred_at: datetime
+    occurred_at: datetime | None  # None: the stored time is unreadable ("ogiltig tid")
     occurred_until: datetime | None
     time_precision: str
-    reported_at: datetime
+    reported_at: datetime | None
     source: str
     status: str
     organisation: str | None
@@ -305,7 +307,8 @@ def list_reports(session: Session, user: access.ActorLike | None, *,
     if statuses:
         stmt = stmt.where(Report.status.in_(list(statuses)))
     stmt = stmt.order_by(Report.reported_at.desc(), Report.occurred_at.desc()).limit(limit)
-    return [_to_row(*row) for row in session.execute(stmt)]
+    stmt = with_readable_times(stmt, Report)  # a BC time must not take the list down
+    return [_to_row(*take_readable_times(row)) for row in session.execute(stmt)]
 
 
 def get_report(session: Session, report_id: uuid.UUID | str,
@@ -313,11 +316,11 @@ def get_report(session: Session, report_id: uuid.UUID | str,
     """Return one report if ``user`` may see it; NotFound if it does not exist or is hidden."""
     access.require(user, "report.view")
     rid = parse_report_id(report_id)
-    row = session.execute(access.visible_reports(_row_select(), user)
-                          .where(Report.id == rid)).first()
+    row = session.execute(with_readable_times(access.visible_reports(_row_select(), user)
+                                              .where(Report.id == rid), Report)).first()
     if row is None:
         raise NotFound("Rapporten finns inte eller så saknar du behörighet.")
-    return _to_row(*row)
+    return _to_row(*take_readable_times(row))
 
 
 def report_history(session: Session, report_id: uuid.UUID | str,
@@ -470,7 +473,7 @@ def _public_time(data, tz: ZoneInfo, now: datetime, errors: dict[str, str]):
     clock = _parse_time(_text(data.get("time")))
     if clock is None:
         errors["time"] = MESSAGES["time"]
-    if day is None or clock is None:
+    if day is None or clock is None or not check_bounds(day, "date", errors, latest=None):
         return now, None, "exact"
     occurred = datetime.combine(day, clock, tzinfo=tz)
     if occurred > now + FUTURE_TOLERANCE:
@@ -484,6 +487,8 @@ def _staff_time(data, tz: ZoneInfo, now: datetime, errors: dict[str, str]):
     if start is None:
         errors["occurred_from"] = MESSAGES["occurred_from"]
         return now, None, "exact"
+    if not check_bounds(start, "occurred_from", errors, latest=None):
+        return now, None, "exact"
     if start > now + FUTURE_TOLERANCE:
         errors["occurred_from"] = MESSAGES["future"]
     until_text = _text(data.get("occurred_until"))
@@ -492,6 +497,8 @@ def _staff_time(data, tz: ZoneInfo, now: datetime, errors: dict[str, str]):
     until = _parse_datetime(until_text, tz)
     if until is None:
         errors["occurred_until"] = MESSAGES["occurred_until"]
+        return start, None, "exact"
+    if not check_bounds(until, "occurred_until", errors, latest=None):
         return start, None, "exact"
     if until > now + FUTURE_TOLERANCE:
         errors["occurred_until"] = MESSAGES["future"]

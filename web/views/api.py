@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from est import timebounds
 from est.access import ActorLike
 from est.errors import ValidationError
 from est.models import REPORT_KINDS, Area
@@ -97,10 +98,14 @@ def _when(text: str | None, name: str, errors: dict[str, str], *, end: bool) -> 
         except ValueError:
             day = None
         if day is not None:
+            if not timebounds.check_bounds(day, name, errors):
+                return None
             return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tz)
     value = api.parse_instant(text, tz)
     if value is None:
         errors[name] = f"{name} must be a date (2026-11-12) or an ISO 8601 date-time"
+    elif not timebounds.check_bounds(value, name, errors):
+        return None
     return value
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from est import public
+from est import public, timebounds
 from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import Category
 from est.services import api, apikeys
@@ -172,6 +172,8 @@ def _instant(args, name: str, errors: dict[str, str]) -> datetime | None:
     value = api.parse_instant(text, current_app.config["EST_SETTINGS"].tz)
     if value is None:
         errors[name] = f"{name} must be an ISO 8601 date-time such as 2026-11-01T00:00:00Z"
+    elif not timebounds.check_bounds(value, name, errors):
+        return None
     return value
 
 

@@ -16,6 +16,7 @@ from est.queries import area_by_code
 from est.services import promises as service
 from web.auth import current_actor, roles_required
 from web.db import get_session
+from web.guards import arg_date
 from web.views.lagesbild import STAFF, build_from_request, download, min_cell, period_args
 
 bp = Blueprint("promises", __name__)
@@ -24,9 +25,13 @@ MANAGERS = ("admin", "coordinator")
 
 def _draft():
     lb = build_from_request()
-    first = request.values.get("start") or (lb.end + timedelta(days=1)).isoformat()
-    last = request.values.get("end") or (date.fromisoformat(first).replace(
-        year=date.fromisoformat(first).year + 1) - timedelta(days=1)).isoformat()
+    first = arg_date("start", lb.end + timedelta(days=1), source=request.values)
+    assert first is not None
+    try:
+        year_later = first.replace(year=first.year + 1)
+    except ValueError:  # 29 February
+        year_later = first + timedelta(days=365)
+    last = arg_date("end", year_later - timedelta(days=1), source=request.values)
     try:
         period_start, period_end = parse_period(first, last)
     except ValidationError as exc:
