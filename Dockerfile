@@ -24,4 +24,4 @@ COPY --from=assets /assets/vendor web/static/vendor
 RUN pip install --no-cache-dir -e .
 ENV EST_ENV=production
 EXPOSE 8000
-CMD ["sh", "-c", "est db upgrade && exec gunicorn --workers 3 --bind 0.0.0.0:8000 --access-logfile - 'web:create_app()'"]
+CMD ["sh", "-c", "est db upgrade && exec gunicorn -c python:web.gunicorn_conf --workers 3 --bind 0.0.0.0:8000 --access-logfile - 'web:create_app()'"]

@@ -40,6 +40,12 @@ class Settings:
     min_cell: int = 5
     retention_days: int = 180
     proxy_hops: int = 0
+    # Sign-in sessions (web.auth) and rate limits ("10 per minute;60 per hour").
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    report_rate_limit: str = "10 per minute;60 per hour"
+    login_rate_limit: str = "10 per minute;50 per hour"
+    api_rate_limit: str = "30 per minute;500 per hour"
     earliest_date: date = EARLIEST
     max_body_bytes: int = 1024 * 1024
     # Public privacy model (est/public.py): delay, window length and cell size.
@@ -65,6 +71,38 @@ class Settings:
     def tz(self) -> ZoneInfo:
         """Return the configured time zone."""
         return ZoneInfo(self.timezone)
+
+
+def _session_and_rate_limits(env: Mapping[str, str]) -> dict:
+    """Read the session timeouts and the rate limits (checked, with the variable named)."""
+    from limits import parse_many
+
+    out: dict = {}
+    for name, key, default, low, high, what in (
+            ("EST_SESSION_IDLE_MINUTES", "session_idle_minutes", 30, 1, 1440,
+             "minutes without a request before a sign-in ends"),
+            ("EST_SESSION_MAX_HOURS", "session_max_hours", 12, 1, 168,
+             "hours after which a sign-in ends however active")):
+        value = (env.get(name) or str(default)).strip()
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise ConfigError(f"{name} must be a whole number from {low} to {high} ({what}), "
+                              f"not {value[:20]!r}")
+        out[key] = int(value)
+    for name, key, default in (
+            ("EST_REPORT_RATE_LIMIT", "report_rate_limit", "10 per minute;60 per hour"),
+            ("EST_LOGIN_RATE_LIMIT", "login_rate_limit", "10 per minute;50 per hour"),
+            ("EST_API_RATE_LIMIT", "api_rate_limit", "30 per minute;500 per hour")):
+        value = (env.get(name) or default).strip()
+        try:
+            ok = len(value) <= 200 and bool(parse_many(value))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"{name} must be rate limits such as '{default}' (a number per "
+                              f"second, minute, hour or day; several separated by ;), "
+                              f"not {value[:40]!r}")
+        out[key] = value
+    return out
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -159,6 +197,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         min_cell=int(min_cell_text),
         retention_days=int(retention_text),
         proxy_hops=int(hops_text),
+        **_session_and_rate_limits(env),
         earliest_date=earliest,
         max_body_bytes=int(body_text),
         public_delay_days=public_delay,

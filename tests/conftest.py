@@ -232,8 +232,12 @@ def sign_in(client, db_session: Session) -> Callable[..., User]:
                     role=role, organisation_id=organisation.id, password_hash="!unusable")
         db_session.add(user)
         db_session.flush()
+        from est.services.users import start_session
+
+        token = start_session(db_session, user.id)  # a live server-side session
         with client.session_transaction() as sess:
             sess["_user_id"] = str(user.id)
+            sess["_est_sid"] = token
             sess["_fresh"] = True
         return user
 

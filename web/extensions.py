@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import Storage, storage_from_string
 
 LANGUAGES = ("sv", "en")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -28,6 +29,11 @@ def select_locale() -> str:
     return "sv"
 
 
+def failure_store() -> Storage:
+    """Return the counter store for failed sign-ins of unknown addresses (see web.auth)."""
+    return current_app.extensions["est_login_failures"]
+
+
 def init_app(app: Flask) -> None:
     """Bind Babel, Flask-Login, CSRF protection and the rate limiter to ``app``."""
     settings = app.config["EST_SETTINGS"]
@@ -37,12 +43,18 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("EST_REPORT_RATE_LIMIT", "10 per minute;60 per hour")
-    app.config.setdefault("EST_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Limits come from the environment (EST_*_RATE_LIMIT, checked in est.config).
+    app.config.setdefault("EST_REPORT_RATE_LIMIT", settings.report_rate_limit)
+    app.config.setdefault("EST_LOGIN_RATE_LIMIT", settings.login_rate_limit)
+    app.config.setdefault("EST_API_RATE_LIMIT", settings.api_rate_limit)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Failed sign-ins of unknown e-mail addresses, counted where the rate limits are (Redis
+    # in production, so every worker sees the same counts).
+    app.extensions["est_login_failures"] = storage_from_string(
+        app.config["RATELIMIT_STORAGE_URI"])
 
     @app.before_request
     def _language() -> None:

@@ -12,6 +12,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from est import access
 from est.db import transaction
 from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import Action, Category, Organisation, Report
@@ -95,14 +96,13 @@ def update_action(session: Session, actor: Actor, action_id: int, data: dict[str
         action = session.get(Action, action_id)
         if action is None:
             raise NotFound(f"No action {action_id}.")
-        if actor.role not in MANAGERS:
-            if actor.role != "reporter" or actor.organisation_id != action.organisation_id:
-                raise PermissionDenied("Only coordinators or the responsible organisation "
-                                       "may change this action.")
-            extra = set(data) - {"status", "outcome_note"}
-            if extra:
-                raise PermissionDenied("The responsible organisation may change status and "
-                                       "outcome only.")
+        allowed = access.action_fields_for(actor, action)  # type: ignore[arg-type]
+        if not allowed:
+            raise PermissionDenied("Only coordinators or the responsible organisation "
+                                   "may change this action.")
+        if set(data) - set(allowed):
+            raise PermissionDenied("The responsible organisation may change status and "
+                                   "outcome only.")
         values = _validate(session, {**_current(action), **data}, area_id=action.area_id,
                            creating=False)
         for key, value in values.items():
@@ -185,7 +185,7 @@ def follow_up(session: Session, action: Action, *, today: date | None = None,
 # -- helpers ---------------------------------------------------------------------------------
 
 def _require_manager(actor: Actor) -> None:
-    if getattr(actor, "role", None) not in MANAGERS:
+    if not access.can(actor, "action.manage"):  # type: ignore[arg-type]
         raise PermissionDenied("Only coordinators and admins may record actions.")
 
 

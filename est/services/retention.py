@@ -1,4 +1,4 @@
-"""Retention: erase reporters' contact details and redact free text after a set period."""
+"""Retention: erase reporters' contact details and free text after a set period."""
 
 from __future__ import annotations
 
@@ -17,49 +17,70 @@ REDACTED = "[Fritext borttagen efter lagringstiden]"
 
 @dataclass(frozen=True)
 class RetentionResult:
-    """How many reports had contact details erased and descriptions redacted."""
+    """How many reports lost contact details, descriptions and internal notes."""
 
     cutoff: datetime
     contacts_erased: int
     descriptions_redacted: int
     dry_run: bool
+    notes_cleared: int = 0
+    audit_notes_cleared: int = 0
+
+
+# Reports past the cutoff that still hold something personal.
+_DUE = """
+    FROM report
+    WHERE reported_at < :cutoff
+      AND (contact IS NOT NULL
+           OR (description IS NOT NULL AND description <> :redacted)
+           OR internal_note IS NOT NULL)
+"""
+# Free-text notes moderators wrote in the audit trail of those reports (who did what is kept).
+_AUDIT_NOTES = """
+    FROM audit_event
+    WHERE note IS NOT NULL AND action <> 'retention' AND at < :cutoff
+      AND report_id IN (SELECT id FROM report WHERE reported_at < :cutoff)
+"""
 
 
 def purge(session: Session, *, days: int, now: datetime | None = None,
           dry_run: bool = False) -> RetentionResult:
-    """Erase contact details and redact descriptions of reports reported over ``days`` ago.
+    """Erase personal data of reports reported over ``days`` ago.
 
-    Each changed report gets an audit event (``retention``) saying what was removed, never
-    the removed text itself. Staff-only internal notes are kept. With ``dry_run`` nothing is
-    written and the counts say what would change.
+    Contact details and staff-only internal notes are erased, descriptions replaced by
+    :data:`REDACTED`, and free-text notes in those reports' audit trails cleared (the events
+    themselves stay). Each changed report gets an audit event (``retention``) saying what was
+    removed, never the removed text itself. With ``dry_run`` nothing is written and the counts
+    say what would change.
     """
     if days < 1:
         raise ValidationError("the retention period must be at least 1 day", field="days")
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     params = {"cutoff": cutoff, "redacted": REDACTED}
-    due = """
-        FROM report
-        WHERE reported_at < :cutoff
-          AND (contact IS NOT NULL
-               OR (description IS NOT NULL AND description <> :redacted))
-    """
     with transaction(session):
         counts = session.execute(text(
             "SELECT count(*) FILTER (WHERE contact IS NOT NULL), "
-            "count(*) FILTER (WHERE description IS NOT NULL AND description <> :redacted) "
-            + due), params).one()
-        if not dry_run and (counts[0] or counts[1]):
+            "count(*) FILTER (WHERE description IS NOT NULL AND description <> :redacted), "
+            "count(*) FILTER (WHERE internal_note IS NOT NULL) " + _DUE), params).one()
+        audit_notes = int(session.scalar(text("SELECT count(*) " + _AUDIT_NOTES), params) or 0)
+        if not dry_run and audit_notes:
+            session.execute(text("UPDATE audit_event SET note = NULL WHERE id IN "
+                                 "(SELECT id " + _AUDIT_NOTES + ")"), params)
+        if not dry_run and any(counts):
             session.execute(text(
                 "INSERT INTO audit_event (report_id, action, old, new, note) "
                 "SELECT id, 'retention', jsonb_build_object("
                 "  'contact', contact IS NOT NULL, "
-                "  'description', description IS NOT NULL AND description <> :redacted), "
-                "  jsonb_build_object('contact', null, 'description', 'redacted'), "
-                "  'Kontaktuppgift raderad och fritext borttagen efter lagringstiden' " + due),
-                params)
+                "  'description', description IS NOT NULL AND description <> :redacted, "
+                "  'internal_note', internal_note IS NOT NULL), "
+                "  jsonb_build_object('contact', null, 'description', 'redacted', "
+                "                     'internal_note', null), "
+                "  'Kontaktuppgift, intern anteckning och fritext borttagna efter "
+                "lagringstiden' " + _DUE), params)
             session.execute(text(
-                "UPDATE report SET contact = NULL, "
+                "UPDATE report SET contact = NULL, internal_note = NULL, "
                 "description = CASE WHEN description IS NULL THEN NULL ELSE :redacted END "
-                "WHERE id IN (SELECT id " + due + ")"), params)
+                "WHERE id IN (SELECT id " + _DUE + ")"), params)
     return RetentionResult(cutoff=cutoff, contacts_erased=int(counts[0]),
-                           descriptions_redacted=int(counts[1]), dry_run=dry_run)
+                           descriptions_redacted=int(counts[1]), dry_run=dry_run,
+                           notes_cleared=int(counts[2]), audit_notes_cleared=audit_notes)

@@ -45,13 +45,17 @@ def world(db_session, make_area, make_organisation, make_report):
             "away_org": away_org}
 
 
-EXPECTED = {  # action -> roles allowed
+EXPECTED = {  # action -> roles allowed by their default permission sets
     "report.create_staff": {"admin", "coordinator", "reporter"},
     "report.view": {"admin", "coordinator", "reporter"},
     "report.moderate": {"admin", "coordinator"},
     "aggregates.view": {"admin", "coordinator", "reporter", "viewer"},
     "review.view": {"admin", "coordinator", "viewer"},
     "users.manage": {"admin"},
+    "promise.manage": {"admin", "coordinator"},
+    "action.view": {"admin", "coordinator", "viewer"},
+    "action.manage": {"admin", "coordinator"},
+    "meeting.manage": {"admin", "coordinator"},
 }
 
 

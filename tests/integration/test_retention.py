@@ -33,7 +33,8 @@ def test_purge_erases_contacts_and_redacts_text_of_old_reports_only(db_session, 
     for r in reports:
         db_session.refresh(r)
     assert old.contact is None and old.description == REDACTED
-    assert old.internal_note == "Polisen kontaktad"  # staff-only notes are kept
+    assert old.internal_note is None  # staff-only notes are personal data too
+    assert result.notes_cleared == 1
     assert old_no_contact.description == REDACTED
     assert recent.contact == "070-123 45 67" and recent.description == "Pågår nu"
     events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "retention")).all()
@@ -41,6 +42,33 @@ def test_purge_erases_contacts_and_redacts_text_of_old_reports_only(db_session, 
     assert all("anna" not in str(e.old).lower() for e in events)  # the erased text is not kept
     again = purge(db_session, days=180, now=NOW)
     assert (again.contacts_erased, again.descriptions_redacted) == (0, 0)
+
+
+def test_purge_clears_internal_notes_and_audit_notes_but_keeps_the_events(db_session,
+                                                                        reports):
+    old, _old_no_contact, recent = reports
+    recent.internal_note = "Ring Anna tillbaka"
+    db_session.add_all([
+        AuditEvent(report_id=old.id, action="status_changed", old={"status": "pending"},
+                   new={"status": "published"}, note="Anna bor på Storgatan 3",
+                   at=NOW - timedelta(days=199)),
+        AuditEvent(report_id=recent.id, action="status_changed", note="Nyligen",
+                   at=NOW - timedelta(days=9))])
+    db_session.flush()
+    dry = purge(db_session, days=180, now=NOW, dry_run=True)
+    assert (dry.notes_cleared, dry.audit_notes_cleared) == (1, 1)
+    result = purge(db_session, days=180, now=NOW)
+    assert (result.notes_cleared, result.audit_notes_cleared) == (1, 1)
+    db_session.refresh(recent)
+    assert recent.internal_note == "Ring Anna tillbaka"  # inside the period: kept
+    events = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.report_id == old.id).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["status_changed", "retention"]
+    assert events[0].note is None and events[0].new == {"status": "published"}
+    assert "Storgatan" not in str([(e.old, e.new, e.note) for e in events])
+    assert events[1].old["internal_note"] is True
+    assert db_session.scalar(select(AuditEvent.note).where(
+        AuditEvent.report_id == recent.id, AuditEvent.action == "status_changed")) == "Nyligen"
 
 
 def test_dry_run_writes_nothing(db_session, reports):

@@ -35,8 +35,13 @@ def setup(db_session, make_area, make_organisation, make_report):
 
 
 def sign_in(client, setup, role="coordinator"):
+    from web.db import get_session
+
+    with client.application.app_context():  # a live server-side session
+        token = users.start_session(get_session(), setup["ids"][role])
     with client.session_transaction() as session:
         session["_user_id"] = str(setup["ids"][role])
+        session["_est_sid"] = token
         session["_fresh"] = True
 
 

@@ -20,13 +20,15 @@ group = EstGroup("reports", help="Import and maintenance of stored reports.")
               help="Retention period in days (default: EST_RETENTION_DAYS, 180).")
 @click.option("--dry-run", is_flag=True, help="Only count what would be erased.")
 def purge_cmd(days: int | None, dry_run: bool) -> None:
-    """Erase contact details and redact descriptions of reports older than the period."""
+    """Erase contact details, internal notes and descriptions of reports past the period."""
     period = days or current_app.config["EST_SETTINGS"].retention_days
     result = purge(get_session(), days=period, dry_run=dry_run)
     verb = "Would erase" if dry_run else "Erased"
     click.echo(f"{verb} contact details of {result.contacts_erased} and redacted the "
                f"description of {result.descriptions_redacted} reports reported before "
-               f"{result.cutoff:%Y-%m-%d %H:%M} UTC ({period} days).")
+               f"{result.cutoff:%Y-%m-%d %H:%M} UTC ({period} days); "
+               f"internal notes of {result.notes_cleared} reports and "
+               f"{result.audit_notes_cleared} audit notes cleared.")
 
 
 @group.command("import")
