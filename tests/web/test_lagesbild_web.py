@@ -145,3 +145,14 @@ def test_cli_writes_file_or_nothing(runner, tmp_path, fixture_reports):  # noqa:
                                  "2026-04-30", "--format", "docx", "-o", str(draft)])
     assert result.exit_code == 0, result.output
     assert draft.read_bytes()[:2] == b"PK"
+
+
+def test_cli_audience(runner, tmp_path, fixture_reports):  # noqa: F811
+    out = tmp_path / "intern.md"
+    result = runner.invoke(args=["lagesbild", "--from", "2025-03-01", "--to", "2025-04-30",
+                                 "--format", "md", "--audience", "internal", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "| Narkotika | Händelser | 0 | 3 | 3 |" in out.read_text()
+    result = runner.invoke(args=["lagesbild", "--from", "2025-03-01", "--to", "2025-04-30",
+                                 "--format", "md", "--audience", "alla", "-o", str(out)])
+    assert result.exit_code != 0

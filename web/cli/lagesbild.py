@@ -31,12 +31,13 @@ def _write(path: str, body: bytes) -> None:
         raise
 
 
-def _build(start: str, end: str, area: str | None, min_cell: int | None):
+def _build(start: str, end: str, area: str | None, min_cell: int | None,
+           audience: str = "public"):
     settings = current_app.config["EST_SETTINGS"]
     k = min_cell or settings.min_cell
     return build_lagesbild(get_session(), area_code=area or settings.municipality, start=start,
                            end=end, min_cell=k, tz=settings.timezone,
-                           crs=settings.projected_crs)
+                           crs=settings.projected_crs, audience=audience)
 
 
 def _check_output(path: str) -> None:
@@ -54,12 +55,16 @@ def _check_output(path: str) -> None:
 @click.option("-o", "--output", required=True, help="File to write.")
 @click.option("--min-cell", type=click.IntRange(1), default=None,
               help="Hide counts below this (default EST_MIN_CELL or 5).")
+@click.option("--audience", type=click.Choice(["internal", "partner", "public"]),
+              default="public", show_default=True,
+              help="Who reads it: internal = exact counts, partner = small counts hidden, "
+                   "public = small counts and the sums revealing them hidden.")
 @with_appcontext
-def lagesbild(start, end, area, fmt, output, min_cell) -> None:
+def lagesbild(start, end, area, fmt, output, min_cell, audience) -> None:
     """Export the lägesbild of an area for a period (aggregates only)."""
     parse_period(start, end)
     _check_output(output)
-    lb = _build(start, end, area, min_cell)
+    lb = _build(start, end, area, min_cell, audience)
     _write(output, render(lb, fmt))
     click.echo(f"Wrote {lb.title} ({fmt}) to {output}.")
 
