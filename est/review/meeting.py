@@ -15,11 +15,11 @@ from est import access
 from est.db import transaction
 from est.errors import ValidationError
 from est.models import Action, Area, Decision, Review
-from est.models.core import EARLIEST_DATE
 from est.review import queries
 from est.review.page import build_review
 from est.review.queries import Filters
 from est.services import actions as action_service
+from est.timebounds import check_bounds
 from est.weeks import Week
 
 TEXT_MAX = 200
@@ -164,9 +164,7 @@ def _clean_meta(meta: dict[str, str], week: Week, errors: dict[str, str]) -> dic
         except ValueError:
             errors["held_on"] = "Ogiltigt datum, skriv ÅÅÅÅ-MM-DD."
         else:
-            if day < date.fromisoformat(EARLIEST_DATE) or day.year > 2200:
-                errors["held_on"] = f"Datum från {EARLIEST_DATE}."
-            else:
+            if check_bounds(day, "held_on", errors):
                 out["held_on"] = day.isoformat()
     nxt = (meta.get("next_meeting") or "").strip()
     if nxt:
@@ -175,9 +173,7 @@ def _clean_meta(meta: dict[str, str], week: Week, errors: dict[str, str]) -> dic
         except ValueError:
             errors["next_meeting"] = "Ogiltig tid, skriv ÅÅÅÅ-MM-DD TT:MM."
         else:
-            if when.date() < date.fromisoformat(EARLIEST_DATE) or when.year > 2200:
-                errors["next_meeting"] = f"Datum från {EARLIEST_DATE}."
-            else:
+            if check_bounds(when, "next_meeting", errors):
                 out["next_meeting"] = when.replace(tzinfo=None, second=0,
                                                    microsecond=0).isoformat(timespec="minutes")
     return out

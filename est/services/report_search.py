@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from est import access
 from est.errors import ValidationError
 from est.models import Area, Category, Report
-from est.models.core import EARLIEST_DATE, REPORT_SOURCES, REPORT_STATUSES
+from est.models.core import REPORT_SOURCES, REPORT_STATUSES
 from est.safe_times import take_readable_times, with_readable_times
 from est.services.reports import ReportRow, _row_select, _to_row
+from est.timebounds import check_bounds
 
 PAGE_SIZE = 100
 MAX_PAGE = 100_000
@@ -65,10 +66,7 @@ class ReportQuery:
             except ValueError:
                 errors[name] = "a date like 2026-11-12"
                 return None
-            if day < date.fromisoformat(EARLIEST_DATE) or day.year > 2200:
-                errors[name] = f"a date from {EARLIEST_DATE}"
-                return None
-            return day
+            return day if check_bounds(day, name, errors) else None
 
         q = cls(text=text_arg("q"), start=day_arg("from"), end=day_arg("to"),
                 category=text_arg("category"), district=text_arg("district"),
