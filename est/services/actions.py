@@ -216,6 +216,8 @@ def _validate(session: Session, data: dict[str, Any], *, area_id: int,
     contact = (data.get("contact_person") or "").strip() or None
     if contact and len(contact) > 200:
         errors["contact_person"] = "Högst 200 tecken."
+    if len((data.get("place_name") or "").strip()) > 200:
+        errors["place_name"] = "Högst 200 tecken."
     status = data.get("status") or "planned"
     if status not in ACTION_STATUSES:
         errors["status"] = "Okänd status."
@@ -266,9 +268,10 @@ def _int(value) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) < 2**31 else None  # past PostgreSQL's integer: unknown
 
 
 def _date(value, errors: dict[str, str], field: str, *, required: bool) -> date | None:

@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
+from est.errors import ValidationError
 from est.models import Report
 from est.services import apikeys
 from web import create_app
@@ -282,3 +283,19 @@ def test_other_int_parameters_are_bounded(client, sign_in, kommun, token):
     for value in ("99999999999999999999", "999999999999", "-5"):
         response = client.get(f"/granskning/2026-W10/atgard/ny?hotspot={value}")
         assert response.status_code in (200, 400), value  # unknown hot spot, never a 500
+
+
+def test_action_place_name_and_ids_are_bounded(db_session, area, kommun, make_actor, category):
+    from est.services import actions
+
+    coordinator = make_actor("coordinator", org=kommun)
+    data = {"category_id": str(category("klotter").id), "title": "Sanering",
+            "organisation_id": str(kommun.id), "starts_on": "2026-03-02",
+            "place_name": "x" * 201, "hotspot_id": "99999999999999999999"}
+    with pytest.raises(ValidationError) as exc:
+        actions.create_action(db_session, coordinator, area_id=area.id, data=data)
+    assert set(exc.value.errors) == {"place_name"}  # the huge id is simply no hot spot
+    data.update(place_name="Stationen", category_id="99999999999999999999", hotspot_id="")
+    with pytest.raises(ValidationError) as exc:
+        actions.create_action(db_session, coordinator, area_id=area.id, data=data)
+    assert set(exc.value.errors) == {"target"}
