@@ -24,12 +24,19 @@ from est.models import Area, Category, Report
 from est.models.hotspots import Hotspot, HotspotRun
 from est.queries import COUNTED_STATUSES, area_by_code
 from geo.hotspots import Hotspot as GeoHotspot
-from geo.hotspots import PointSet, classify, match_lineages, resolve_method
+from geo.hotspots import PointSet, match_lineages, resolve_method
+from geo.hotspots.emerging import MAX_PRIOR_WEEKS, choose_prior_weeks, emerging
 from geo.hotspots.polygons import as_multipolygon
 from geo.projection import geometry_to_projected, validate_projected_crs
 
 DEFAULT_WINDOW_DAYS = 7
 DEFAULT_BASELINE_WEEKS = 12
+# Version of the places-and-weekly-classes rules: a change makes earlier stored runs stale.
+CLASSES_VERSION = "places-weekly-1"
+# Time precisions that carry a time of day (weekday/hour profiles); "day" and "unknown" are
+# date-only, "month" is left out of weekly detection altogether.
+TIMED_PRECISIONS = ("exact", "window", "recurring")
+DATE_ONLY_PRECISIONS = ("day", "unknown")
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class RunRequest:
             "method": self.method,
             "params": _jsonable(self.params),
             "baseline_weeks": self.baseline_weeks,
+            "classes": CLASSES_VERSION,
             "crs": self.crs,
             "tz": self.tz,
             "statuses": list(COUNTED_STATUSES),
@@ -116,8 +124,32 @@ def resolve_request(
     if not 0 <= int(baseline_weeks) <= 260:
         raise ValidationError("baseline weeks must be between 0 and 260", field="baseline_weeks")
     area = area_by_code(session, area_code) if area_code else None
-    return RunRequest(area, start, end, int(baseline_weeks), name,
-                      {k: v for k, v in (params or {}).items() if v is not None}, code, tz)
+    req = RunRequest(area, start, end, int(baseline_weeks), name,
+                     {k: v for k, v in (params or {}).items() if v is not None}, code, tz)
+    if req.baseline_weeks > 0:
+        # Sparse data: extend the places window until it holds enough reports.
+        weeks = choose_prior_weeks(*_weekly_before(session, req),
+                                   min_weeks=req.baseline_weeks,
+                                   max_weeks=max(MAX_PRIOR_WEEKS, req.baseline_weeks))
+        req = RunRequest(area, start, end, weeks, name, req.params, code, tz)
+    return req
+
+
+def _weekly_before(session: Session, req: RunRequest) -> tuple[int, list[int]]:
+    """Return the window's counted reports and those of each week before (most recent first)."""
+    weeks = max(MAX_PRIOR_WEEKS, req.baseline_weeks)
+    probe = RunRequest(req.area, req.start, req.end, weeks, req.method, req.params, req.crs,
+                       req.tz)
+    bucket = func.floor(func.extract("epoch", req.start - Report.occurred_at) / (7 * 86400))
+    stmt = _counted(select(bucket, func.count()).select_from(Report), probe).group_by(bucket)
+    counts = [0] * weeks
+    n_review = 0
+    for b, n in session.execute(stmt):
+        if b < 0:
+            n_review += int(n)
+        elif int(b) < weeks:
+            counts[int(b)] += int(n)
+    return n_review, counts
 
 
 def _counted(stmt, req: RunRequest):
@@ -127,10 +159,37 @@ def _counted(stmt, req: RunRequest):
         Report.occurred_at < req.end,
         Report.status.in_(COUNTED_STATUSES),
         Report.duplicate_of.is_(None),
+        Report.time_precision != "month",
     )
     if req.area is not None:
         stmt = stmt.where(func.ST_Intersects(Report.geom, req.area.geom))
     return stmt
+
+
+def precision_counts(session: Session, *, area_code: str | None, start: datetime,
+                     end: datetime, tz: str = "Europe/Stockholm") -> dict[str, int]:
+    """Return how many counted reports of a window are dated only to the day or the month.
+
+    ``date_only``: reports in ``[start, end)`` with precision ``day`` or ``unknown`` (they
+    count in places and weeks, not in weekday/hour profiles). ``month_only``: reports
+    dated only to a month that the window touches (left out of weekly detection; a monthly
+    view shows them).
+    """
+    from zoneinfo import ZoneInfo
+
+    area = area_by_code(session, area_code) if area_code else None
+    local = _aware(start).astimezone(ZoneInfo(tz))
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    base: list = [Report.status.in_(COUNTED_STATUSES), Report.duplicate_of.is_(None)]
+    if area is not None:
+        base.append(func.ST_Intersects(Report.geom, area.geom))
+    date_only = session.scalar(select(func.count()).select_from(Report).where(
+        *base, Report.time_precision.in_(DATE_ONLY_PRECISIONS),
+        Report.occurred_at >= _aware(start), Report.occurred_at < _aware(end)))
+    month_only = session.scalar(select(func.count()).select_from(Report).where(
+        *base, Report.time_precision == "month",
+        Report.occurred_at >= month_start.astimezone(UTC), Report.occurred_at < _aware(end)))
+    return {"date_only": int(date_only or 0), "month_only": int(month_only or 0)}
 
 
 def data_version(session: Session, req: RunRequest) -> str:
@@ -153,7 +212,7 @@ def load_points(session: Session, req: RunRequest) -> PointSet:
     """Read the counted reports of the window and its baseline as a projected PointSet."""
     stmt = _counted(
         select(Report.occurred_at, func.ST_X(Report.geom), func.ST_Y(Report.geom),
-               Category.code, Report.kind)
+               Category.code, Report.kind, Report.time_precision)
         .join(Category, Category.id == Report.category_id)
         .order_by(Report.id), req)
     rows = session.execute(stmt).all()
@@ -162,8 +221,9 @@ def load_points(session: Session, req: RunRequest) -> PointSet:
     lat = np.array([r[2] for r in rows], dtype=np.float64)
     cat = np.array([r[3] for r in rows], dtype=object)
     kind = np.array([r[4] for r in rows], dtype=object)
+    timed = np.array([r[5] in TIMED_PRECISIONS for r in rows], dtype=bool)
     return PointSet.from_lonlat(lon, lat, crs=req.crs, t=t.astype("datetime64[s]"),
-                                category=cat, kind=kind)
+                                category=cat, kind=kind, timed=timed)
 
 
 def find_run(session: Session, req: RunRequest, data_version: str) -> HotspotRun | None:
@@ -282,14 +342,9 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
         raise ValueError("hot spot runs need report times; load the points with them")
     n_now = int(((points.t >= np_start) & (points.t < np_end)).sum()) if len(points) else 0
     if n_now == 0:
-        raise ValidationError(
-            f"no reports between {req.start:%Y-%m-%d %H:%M} and {req.end:%Y-%m-%d %H:%M} UTC"
-            + (f" in area {req.area.code}" if req.area else "")
-            + f" ({len(points)} in the {req.baseline_weeks} weeks before)",
-            field="window",
-        )
+        raise ValidationError(_no_reports_message(session, req, len(points)), field="window")
     try:
-        result = classify(points, np_start, np_end, baseline_weeks=req.baseline_weeks,
+        result = emerging(points, np_start, np_end, prior_weeks=req.baseline_weeks,
                           method=req.method, params=req.params, tz=req.tz)
     except (ValueError, TypeError) as exc:
         raise ValidationError(f"cannot run {req.method}: {exc}", field="params") from None
@@ -301,7 +356,14 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
         window_end=req.end,
         baseline_weeks=req.baseline_weeks,
         method=req.method,
-        parameters={**req.canonical(), "used": _jsonable(result.params)},
+        parameters={**req.canonical(), "used": _jsonable(result.params),
+                    "window": {"weeks_before": req.baseline_weeks,
+                               "start": req.baseline_start.isoformat(),
+                               "reports": result.n_window,
+                               "extended": req.baseline_weeks > DEFAULT_BASELINE_WEEKS},
+                    "precision": precision_counts(session, area_code=req.area.code
+                                                  if req.area else None, start=req.start,
+                                                  end=req.end, tz=req.tz)},
         params_hash=req.params_hash(),
         data_version=version,
         n_reports=n_now,
@@ -312,6 +374,23 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
         for rank, (h, lin) in enumerate(zip(result.hotspots, lineages, strict=True), start=1)
     ]
     return run
+
+
+def _no_reports_message(session: Session, req: RunRequest, n_before: int) -> str:
+    """Say in Swedish, in local time, that the window holds no reports (and what it holds)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(req.tz)
+    text_ = (f"Inga rapporter med datum mellan {req.start.astimezone(zone):%Y-%m-%d %H:%M} och "
+             f"{req.end.astimezone(zone):%Y-%m-%d %H:%M}"
+             + (f" i {req.area.name}" if req.area else "")
+             + f" ({n_before} under de {req.baseline_weeks} veckorna före)")
+    month = precision_counts(session, area_code=req.area.code if req.area else None,
+                             start=req.start, end=req.end, tz=req.tz)["month_only"]
+    if month:
+        text_ += (f"; {month} rapporter är bara daterade till månaden och visas i "
+                  "månadsöversikten")
+    return text_ + "."
 
 
 def _row(rank: int, h: GeoHotspot, lineage) -> Hotspot:
@@ -330,9 +409,13 @@ def _row(rank: int, h: GeoHotspot, lineage) -> Hotspot:
             "by_category": h.by_category,
             "by_kind": h.by_kind,
             "weekly": h.extra.get("weekly", []),
-            "hot_now": h.extra.get("hot_now"),
-            "hot_before": h.extra.get("hot_before"),
+            "hot_weeks": h.extra.get("hot_weeks", []),
+            "hot_now": bool(h.extra.get("hot_weeks", [False])[-1]),
+            "hot_before": any(h.extra.get("hot_weeks", [])[:-1]),
+            "source": h.extra.get("source"),
+            "trend_p": _finite(h.extra.get("trend_p")),
             "expected": _finite(h.expected),
+            "expected_per_week": _finite(h.extra.get("expected_per_week")),
         },
         profile={k: prof[k] for k in ("weekdays", "hours", "busiest_weekdays", "busiest_hours")},
         first_at=prof.get("first"),

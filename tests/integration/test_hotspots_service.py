@@ -123,7 +123,7 @@ def test_pending_and_rejected_reports_are_not_counted(db_session, make_area, add
     rng = np.random.default_rng(1)
     add_reports(rng.normal(STATION[0], 0.0002, 30), rng.normal(STATION[1], 0.0001, 30),
                 random_times(rng, 30, END - timedelta(days=6), END), status="pending")
-    with pytest.raises(ValidationError, match="no reports between"):
+    with pytest.raises(ValidationError, match="Inga rapporter med datum mellan"):
         svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7), end=END)
     assert db_session.scalar(select(func.count()).select_from(HotspotRun)) == 0
 
@@ -139,3 +139,66 @@ def test_bad_requests(db_session, town):
     with pytest.raises(ValidationError, match="unknown scan parameter"):
         svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7),
                           end=END, params={"radius": 3})
+
+
+def test_month_and_date_only_reports(db_session, make_area, category):
+    """Month-dated reports stay out of the week; date-only ones make no weekday/hour profile."""
+    make_area()
+    cat = category("klotter")
+    rng = np.random.default_rng(5)
+    month_start = datetime(2025, 2, 28, 23, tzinfo=UTC)  # 1 March, local midnight
+
+    def add(lons, lats, times, precision):
+        db_session.add_all([
+            Report(kind=cat.kind, category_id=cat.id, geom=from_shape(Point(lo, la), srid=4326),
+                   occurred_at=t, status="reviewed", source="organisation",
+                   time_precision=precision)
+            for lo, la, t in zip(lons, lats, times, strict=True)])
+        db_session.flush()
+
+    start = END - timedelta(weeks=14)
+    add(rng.uniform(15.05, 15.17, 300), rng.uniform(59.03, 59.10, 300),
+        random_times(rng, 300, start, END), "exact")
+    # a month export: 400 reports on the 1st at local midnight
+    add(rng.normal(STATION[0], 0.0003, 400), rng.normal(STATION[1], 0.0002, 400),
+        [month_start] * 400, "month")
+    # a place whose reports carry only a date (local midnight)
+    days = [datetime(2025, 3, 24 + int(d), tzinfo=UTC) - timedelta(hours=1)  # local midnight
+            for d in rng.integers(1, 7, 12)]
+    add(rng.normal(SQUARE[0], 0.0002, 12), rng.normal(SQUARE[1], 0.0001, 12), days, "day")
+    week_of_month = svc.get_or_detect(db_session, area_code="1861", start=month_start,
+                                      end=month_start + timedelta(days=7))
+    assert at(week_of_month, STATION) == []  # the month's pile is no weekly hot spot
+    assert week_of_month.parameters["precision"]["month_only"] == 400
+    run = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7),
+                            end=END)
+    assert run.parameters["precision"] == {"date_only": 12, "month_only": 400}
+    (square,) = at(run, SQUARE)
+    assert square.count == 12 and square.klass == "new"
+    assert square.profile["busiest_hours"] == [] and square.profile["weekdays"] == {}
+    counts = svc.precision_counts(db_session, area_code="1861", start=END - timedelta(days=7),
+                                  end=END)
+    assert counts == {"date_only": 12, "month_only": 400}
+
+
+def test_sparse_data_extend_the_places_window(db_session, make_area, add_reports):
+    """At ~10 reports a week the window grows past 13 weeks, and the run says so."""
+    make_area()
+    rng = np.random.default_rng(9)
+    start = END - timedelta(weeks=40)
+    add_reports(rng.uniform(15.05, 15.17, 400), rng.uniform(59.03, 59.10, 400),
+                random_times(rng, 400, start, END))
+    add_reports(rng.normal(STATION[0], 0.0002, 40), rng.normal(STATION[1], 0.0001, 40),
+                random_times(rng, 40, start, END), code="stold")
+    run = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7),
+                            end=END)
+    window = run.parameters["window"]
+    assert window["extended"] and window["weeks_before"] > 12
+    assert run.baseline_weeks == window["weeks_before"] and window["reports"] >= 400
+    (station,) = at(run, STATION)
+    assert len(station.counts["weekly"]) == window["weeks_before"]
+    with pytest.raises(ValidationError, match="Inga rapporter med datum mellan 2020-01-01 "
+                                              "00:00 och 2020-01-08 00:00 i Hallsberg"):
+        svc.get_or_detect(db_session, area_code="1861", start=datetime(2019, 12, 31, 23,
+                                                                         tzinfo=UTC),
+                          end=datetime(2020, 1, 7, 23, tzinfo=UTC))

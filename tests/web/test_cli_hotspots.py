@@ -74,7 +74,7 @@ def test_detect_database_table_and_save(runner, db_session, stored_town):
 def test_detect_database_bad_input(runner, db_session, stored_town):
     res = runner.invoke(args=["hotspots", "detect", "--area", "1861", "--from", "2020-01-01",
                               "--to", "2020-01-07"])
-    assert res.exit_code == 1 and "no reports between" in res.output
+    assert res.exit_code == 1 and "Inga rapporter med datum mellan" in res.output
     res = runner.invoke(args=["hotspots", "detect", "--area", "0000"])
     assert res.exit_code == 1 and "No municipality with code 0000" in res.output
     res = runner.invoke(args=["hotspots", "detect", "--crs", "EPSG:4326"])
@@ -134,7 +134,7 @@ def test_detect_csv_bad_input(csv_runner, tmp_path):
     res = csv_runner.invoke(args=["hotspots", "detect", "--csv", str(good), "--columns",
                                   "lon=E,lat=N,time=Datum", "--from", "2019-01-01",
                                   "--to", "2019-01-07"])
-    assert res.exit_code == 1 and "no reports in" in res.output
+    assert res.exit_code == 1 and "Inga rapporter i" in res.output
     res = csv_runner.invoke(args=["hotspots", "detect", "--csv", str(good), "--save"])
     assert res.exit_code == 2 and "need the database" in res.output
 

@@ -95,7 +95,8 @@ def _params(method: str, eps_m: float | None, min_samples: int | None,
 @click.option("--param", "extra", multiple=True, metavar="KEY=VALUE",
               help="Other method parameter, e.g. --param cell_m=50 (repeatable).")
 @click.option("--baseline-weeks", type=click.IntRange(0, 260), default=12, show_default=True,
-              help="Weeks before the window for the classes; 0 = no classes.")
+              help="Least whole weeks before the window that places are found on (extended "
+                   "while the data are sparse); 0 = the window only, no classes.")
 @click.option("--save", is_flag=True, help="Store the run (database mode) or reuse a stored "
               "identical one.")
 @click.option("--format", "fmt", type=click.Choice(["table", "geojson"]), default="table",
@@ -132,15 +133,21 @@ def _detect_db(area_code, start, end, method, params, baseline_weeks, crs, tz, s
     run = fn(get_session(), area_code=area_code, start=start, end=end,
              baseline_weeks=baseline_weeks, method=method, params=params, crs=crs, tz=tz)
     stored = f"run {run.id}" if run.id is not None else "not saved (use --save to store)"
+    win = (run.parameters or {}).get("window") or {}
+    prec = (run.parameters or {}).get("precision") or {}
     title = (f"{len(run.hotspots)} hot spots, {run.method}, "
              f"{_fmt_window(run.window_start, run.window_end, tz)}, {run.n_reports} reports "
-             f"in the window, {stored}")
+             f"in the window, places from {win.get('weeks_before', run.baseline_weeks)} weeks "
+             f"before + the window ({win.get('reports', '?')} reports); date-only "
+             f"{prec.get('date_only', 0)}, month-only {prec.get('month_only', 0)} (left out); "
+             f"{stored}")
     return title, [svc.hotspot_feature(h) for h in run.hotspots]
 
 
 def _detect_csv(path, columns, start, end, method, params, baseline_weeks, crs, tz):
     from est.pointsio import PointsFileError, read_points_csv
-    from geo.hotspots import PointSet, classify, detect
+    from geo.hotspots import PointSet, detect
+    from geo.hotspots.emerging import emerging
 
     try:
         table = read_points_csv(path, columns, tz=tz)
@@ -174,12 +181,18 @@ def _detect_csv(path, columns, start, end, method, params, baseline_weeks, crs, 
             n_window = int(((points.t >= s64) & (points.t < e64)).sum())
             if n_window == 0:
                 raise click.ClickException(
-                    f"no reports in {path} between {_fmt_window(start, end, tz)} "
-                    f"(data span {str(points.t.min())[:10]} .. {str(points.t.max())[:10]})"
+                    f"Inga rapporter i {path} mellan {_fmt_window(start, end, tz)} "
+                    f"(filen har datum {str(points.t.min())[:10]} – {str(points.t.max())[:10]})"
                 )
-            result = classify(points, s64, e64, baseline_weeks=baseline_weeks,
+            timed = None if table.date_only is None else ~np.asarray(table.date_only)
+            if timed is not None:
+                points.timed = timed
+            result = emerging(points, s64, e64, prior_weeks=None if baseline_weeks else 0,
                               method=method, params=params, tz=tz)
-            hotspots, window = result.hotspots, _fmt_window(start, end, tz)
+            hotspots = result.hotspots
+            window = (f"{_fmt_window(start, end, tz)}, places from "
+                      f"{result.prior_weeks} weeks before + the window "
+                      f"({result.n_window} reports)")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     title = f"{len(hotspots)} hot spots, {method}, {window}, {n_window} reports in the window"
