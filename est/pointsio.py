@@ -34,6 +34,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 MAX_ERRORS_SHOWN = 3
 _DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+# A month without a day (``2024-05``): stored on the 1st at local midnight, precision month.
+_MONTH_ONLY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _FORMATS = (  # (strptime format, has a time of day)
     ("%Y/%m/%d %H:%M", True), ("%Y/%m/%d %H:%M:%S", True), ("%m/%d/%Y %I:%M:%S %p", True),
     ("%m/%d/%Y %H:%M", True), ("%d.%m.%Y %H:%M", True), ("%Y-%m-%d %H.%M", True),
@@ -51,7 +53,8 @@ class PointsTable:
 
     ``lines`` holds each row's line number in a CSV (``unit`` "line") or its 1-based feature
     number in GeoJSON (``unit`` "feature"); ``date_only`` marks times given as a date without a
-    time of day (local midnight). ``errors`` lists ``(row index, message)`` of bad rows when
+    time of day (local midnight); ``month_only`` those given as ``YYYY-MM`` (the 1st at local
+    midnight, also ``date_only``). ``errors`` lists ``(row index, message)`` of bad rows when
     the file was read with ``collect_errors``; those rows hold NaN coordinates or NaT times.
     """
 
@@ -64,6 +67,7 @@ class PointsTable:
     org: np.ndarray | None = None
     date_only: np.ndarray | None = None
     lines: np.ndarray | None = None
+    month_only: np.ndarray | None = None
     unit: str = "line"
     errors: list[tuple[int, str]] = field(default_factory=list)
 
@@ -317,9 +321,11 @@ def _table(path: Path, lon: np.ndarray, lat: np.ndarray, errors: list[tuple[int,
     out_of_range = np.flatnonzero(ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90)))
     errors += [(int(i), f"coordinates ({lon[i]}, {lat[i]}) are out of range "
                 f"(longitude -180..180, latitude -90..90 degrees)") for i in out_of_range]
-    t = date_only = None
+    t = date_only = month_only = None
     if times is not None:
-        t, bad_t, date_only = _times(times, tz)
+        month_only = np.array([bool(_MONTH_ONLY.match(v.strip())) for v in times], dtype=bool)
+        t, bad_t, date_only = _times([f"{v.strip()}-01" if m else v
+                                      for v, m in zip(times, month_only, strict=True)], tz)
         errors += [(i, f"time {times[i]!r} is not a date/time" if times[i].strip()
                     else "time is empty") for i in bad_t]
 
@@ -327,7 +333,8 @@ def _table(path: Path, lon: np.ndarray, lat: np.ndarray, errors: list[tuple[int,
         return None if values is None else np.array([v.strip() for v in values], dtype=object)
 
     table = PointsTable(lon, lat, t, labels(category), labels(kind), cols, org=labels(org),
-                        date_only=date_only, lines=lines, unit=unit, errors=sorted(errors))
+                        date_only=date_only, lines=lines, unit=unit, errors=sorted(errors),
+                        month_only=month_only)
     if errors and not collect_errors:
         raise PointsFileError(
             f"{path}: {len(errors)} bad value(s) ({format_errors(table, errors)})"

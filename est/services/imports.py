@@ -130,6 +130,13 @@ def import_reports(session: Session, path: str | Path, *, area_code: str,
 
 # -- validation helpers ----------------------------------------------------------------------
 
+def _precision(table: PointsTable, i: int) -> str:
+    """Return the stored time precision of row ``i``: month, unknown (date only) or exact."""
+    if table.month_only is not None and table.month_only[i]:
+        return "month"
+    return "unknown" if table.date_only is not None and table.date_only[i] else "exact"
+
+
 def _default_organisation(session: Session, organisation: str | int | None) -> int | None:
     if organisation in (None, ""):
         return None
@@ -321,7 +328,7 @@ def _copy(session: Session, table: PointsTable, fresh: list[int], keys: list[str
             copy.write_row((
                 ids[i], cat.kind, cat.id,
                 f"SRID=4326;POINT({lon[i]!r} {lat[i]!r})", area_id,
-                f"{times[i]}Z", "unknown" if table.date_only[i] else "exact", "import",
+                f"{times[i]}Z", _precision(table, i), "import",
                 org_ids[i], "reviewed", "staff", keys[i], new_receipt_ref(),
             ))
             if n % PROGRESS_EVERY == 0:
