@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from est.db import make_engine
 from est.embedded import PG_SEARCH_DIRS
@@ -26,6 +26,9 @@ from est.errors import DomainError
 # A TOC line of `pg_restore --list`: "<id>; <oid> <oid> TABLE <schema> <name> <owner>".
 _TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(?P<schema>\S+) (?P<name>\S+) ")
 _TIMEOUT_S = 6 * 3600  # a dump of a national database may take long; never hang forever
+# A migration holding a table, or a running service's open transaction during a forced
+# restore, must not make the command wait forever: give up (and roll back) after a minute.
+LOCK_TIMEOUT = "60s"
 
 
 class BackupError(DomainError):
@@ -71,7 +74,8 @@ def backup(database_url: str, path: Path | str) -> BackupResult:
     try:
         tmp.chmod(0o600)  # the dump holds reporters' contact details
         _run(pg_tool("pg_dump", major), "--format=custom", "--compress=6",
-             f"--file={tmp}", f"--dbname={conninfo}", env=env, what="pg_dump",
+             f"--lock-wait-timeout={LOCK_TIMEOUT}", f"--file={tmp}", f"--dbname={conninfo}",
+             env=env, what="pg_dump",
              failed=f"the backup failed; {target} was left as it was")
         tables = archive_tables(tmp)
         os.replace(tmp, target)
@@ -104,6 +108,7 @@ def restore(database_url: str, path: Path | str, *, force: bool = False) -> Rest
             f"empty database."
         )
     conninfo, env = _libpq(database_url)
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout={LOCK_TIMEOUT}".strip()
     _, major = _server_version(database_url)
     _run(pg_tool("pg_restore", major), "--clean", "--if-exists", "--single-transaction",
          "--exit-on-error", "--no-owner", "--no-privileges", f"--dbname={conninfo}",
@@ -181,7 +186,8 @@ def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
     env = {**os.environ}
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                       database=url.database, query=url.query)
     return plain.render_as_string(hide_password=False), env
 
 

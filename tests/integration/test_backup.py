@@ -7,6 +7,8 @@ databases (source, target) instead of the rolled-back test transaction.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from shapely.geometry import Point
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from est.backup import _libpq
 from est.demo import load_demo
 from est.models import Category, Organisation, Report
 from est.services.hotspots import get_or_detect
@@ -255,3 +258,22 @@ def test_backup_is_one_snapshot_while_writers_continue(source, target, tmp_path)
                          {"m": f"{marker}:%"})
             conn.execute(text("DELETE FROM organisation WHERE name LIKE :m"),
                          {"m": f"{marker}-%"})
+
+
+def test_the_est_script_reports_a_bad_file_on_stderr_with_exit_1(target, tmp_path):
+    dst_url, _ = target
+    garbage = tmp_path / "garbage.dump"
+    garbage.write_bytes(b"PGDMP but not really" + os.urandom(64))
+    est_script = Path(sys.executable).with_name("est")
+    done = subprocess.run([str(est_script), "restore", str(garbage)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "DATABASE_URL": dst_url})
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: ") and "is not a backup made by" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_the_password_goes_through_the_environment_not_the_command_line():
+    conninfo, env = _libpq("postgresql+psycopg://est:s3cr%40t@db.example:5432/est?sslmode=require")
+    assert env["PGPASSWORD"] == "s3cr@t"
+    assert "s3cr" not in conninfo
+    assert conninfo == "postgresql://est@db.example:5432/est?sslmode=require"
