@@ -166,8 +166,12 @@ def test_action_validation_and_permissions(db_session, make_area, make_organisat
     action = svc.create_action(db_session, User("coordinator"), area_id=area.id, data={
         "title": "Väktarrond fredag–lördag", "organisation_id": org.id,
         "hotspot_id": hotspot.id, "starts_on": "2026-11-01"})
-    # the responsible organisation's reporter may report status and outcome, nothing else
+    # a partner of the responsible organisation (report + review) may report status and
+    # outcome, nothing else; a plain reporter does not see actions at all
     owner = User("reporter", organisation_id=org.id)
+    with pytest.raises(PermissionDenied):
+        svc.update_action(db_session, owner, action.id, {"status": "done"})
+    owner.permissions = {"report", "review"}
     svc.update_action(db_session, owner, action.id,
                       {"status": "not_done", "outcome_note": "Inga väktare fanns"})
     assert action.status == "not_done"
