@@ -65,6 +65,14 @@ def report_cells(session: Session, area_id: int, start: datetime, end: datetime,
             for r in rows]
 
 
+def shown_cells(cells: list[dict], min_cell: int) -> list[dict]:
+    """Return the cells a reader without access to single reports may see (≥ ``min_cell``).
+
+    One rule for every aggregated map of staff pages and the API (``EST_MIN_CELL``).
+    """
+    return [c for c in cells if c["count"] >= min_cell]
+
+
 def counts_by_category(session: Session, area_id: int, start: datetime,
                        end: datetime) -> list[tuple[str, str, int]]:
     """Return (kind, Swedish label, count) of counted reports per category, largest first."""

@@ -7,6 +7,7 @@ overview across weeks. Imports run downwards only: ``est.review`` uses ``est.ser
 """
 
 from est.models.hotspots import CLASS_LABELS
+from est.queries import shown_cells
 from est.review.hotspots import HotspotRow
 from est.review.meeting import (
     MeetingMeta,
@@ -17,7 +18,7 @@ from est.review.meeting import (
     record_action,
     save_meeting,
 )
-from est.review.page import MAX_POINTS, ReviewPage, build_review, hotspot_centroid, shown_cells
+from est.review.page import MAX_POINTS, ReviewPage, build_review, hotspot_centroid
 from est.review.queries import Filters, districts, get_review, organisations
 from est.weeks import WEEKDAYS_SV, Week
 

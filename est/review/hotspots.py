@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from est import places
-from est.models import Action, Area, Category
+from est.models import Action, Area, Category, Report
 from est.models.hotspots import CLASS_LABELS, Hotspot, HotspotRun
+from est.queries import COUNTED_STATUSES
 
 # Classes the group must act on first; the detector may return any of HOTSPOT_CLASSES.
 ACT_FIRST = ("new", "consecutive", "intensifying")
@@ -36,6 +37,7 @@ class HotspotRow:
     rising: bool
     urgent: bool
     significance: float
+    week_count: int
     week_categories: list[tuple[str, int]]
     baseline_categories: list[tuple[str, int]]
     baseline_weeks: int
@@ -71,8 +73,31 @@ def hotspot_rows(session: Session, run: HotspotRun, area: Area, district: Area |
     labels = dict(session.execute(select(Category.code, Category.label_sv)).all())
     names = places.names_for_hotspots(session, area.id,
                                       [(h.lineage_id, h.polygon) for h in hotspots])
-    rows = [_row(h, name, labels, complete) for h, name in zip(hotspots, names, strict=True)]
+    week = week_categories(session, run, area)
+    rows = [_row(h, name, labels, week.get(h.id, []), complete)
+            for h, name in zip(hotspots, names, strict=True)]
     return rank(rows)
+
+
+def week_categories(session: Session, run: HotspotRun, area: Area) -> dict[int, list[tuple]]:
+    """Count the run window's counted reports inside each hot spot outline, per category.
+
+    The detector may describe a place by more weeks than the review week; these are the
+    week's own numbers, so the list never shows a week's count beside a longer period's.
+    """
+    stmt = (
+        select(Hotspot.id, Category.label_sv, func.count())
+        .join(Report, func.ST_Intersects(Report.geom, Hotspot.polygon))
+        .join(Category, Category.id == Report.category_id)
+        .where(Hotspot.run_id == run.id, Report.area_id == area.id,
+               Report.status.in_(COUNTED_STATUSES), Report.duplicate_of.is_(None),
+               Report.occurred_at >= run.window_start, Report.occurred_at < run.window_end)
+        .group_by(Hotspot.id, Category.label_sv)
+    )
+    out: dict[int, list[tuple]] = {}
+    for hid, label, n in session.execute(stmt):
+        out.setdefault(hid, []).append((label, int(n)))
+    return {hid: sorted(cats, key=lambda c: (-c[1], c[0])) for hid, cats in out.items()}
 
 
 def rank(rows: list[HotspotRow]) -> list[HotspotRow]:
@@ -88,34 +113,34 @@ def rank(rows: list[HotspotRow]) -> list[HotspotRow]:
             return 3
         return 2
 
-    ordered = sorted(rows, key=lambda r: (group(r), -r.significance, -r.hotspot.count,
+    ordered = sorted(rows, key=lambda r: (group(r), -r.significance, -r.week_count,
                                           r.hotspot.rank))
     for i, r in enumerate(ordered, start=1):
         r.position = i
     return ordered
 
 
-def _row(h: Hotspot, name: str, labels: dict[str, str], complete: bool) -> HotspotRow:
+def _row(h: Hotspot, name: str, labels: dict[str, str], week: list[tuple[str, int]],
+         complete: bool) -> HotspotRow:
     counts = h.counts or {}
     weekly = [int(v) for v in counts.get("weekly", [])]
     previous = weekly[-MEAN_WEEKS:]
     mean = sum(previous) / len(previous) if previous else 0.0
-    change = None if mean == 0 or not complete else 100.0 * (h.count - mean) / mean
-    rising = complete and h.count - mean >= RISING_MIN_EXTRA and (
-        mean == 0 or h.count >= RISING_MIN_RATIO * mean)
+    n = sum(c for _l, c in week)  # the week's reports inside the outline
+    change = None if mean == 0 or not complete else 100.0 * (n - mean) / mean
+    rising = complete and n - mean >= RISING_MIN_EXTRA and (
+        mean == 0 or n >= RISING_MIN_RATIO * mean)
     cats = sorted(counts.get("by_category", {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    named = [(labels.get(c, c), int(n)) for c, n in cats]
-    # The detector describes a place by the week's reports when it is hot this week, else by
-    # its baseline reports: say which, instead of mixing them under the week's count.
-    hot_now = counts.get("hot_now")
-    of_week = bool(hot_now) if hot_now is not None else sum(n for _c, n in named) == h.count
+    described = [(labels.get(c, c), int(k)) for c, k in cats]
+    # The detector's description covers its whole window when it is not the week's.
+    longer = sum(k for _l, k in described) != n
     return HotspotRow(
         hotspot=h, name=name, klass_label=CLASS_LABELS.get(h.klass, h.klass or ""),
-        trend=weekly[-12:] + [h.count], previous_mean=round(mean, 1), change_pct=change,
+        trend=weekly[-12:] + [n], previous_mean=round(mean, 1), change_pct=change,
         rising=rising, urgent=h.klass in ACT_FIRST or rising,
-        significance=_significance(h.count, mean),
-        week_categories=named[:3] if of_week else [],
-        baseline_categories=[] if of_week else named[:3],
+        significance=_significance(n, mean), week_count=n,
+        week_categories=week[:3],
+        baseline_categories=described[:3] if longer else [],
         baseline_weeks=len(weekly),
         busiest_weekdays=list((h.profile or {}).get("busiest_weekdays", [])),
         busiest_hours=list((h.profile or {}).get("busiest_hours", [])),

@@ -13,6 +13,7 @@ from est import access
 from est.errors import PermissionDenied, ValidationError
 from est.models import Action, Area, Review
 from est.models.hotspots import Hotspot, HotspotRun
+from est.queries import shown_cells
 from est.review import queries
 from est.review.hotspots import HotspotRow, hotspot_rows
 from est.review.queries import Filters
@@ -125,11 +126,6 @@ def build_review(session: Session, area_code: str, week: Week, filters: Filters,
         review=queries.get_review(session, area.id, week),
         points=points, cells=cells, min_cell=min_cell,
     )
-
-
-def shown_cells(cells: list[dict], min_cell: int) -> list[dict]:
-    """Return the cells a reader without access to single reports may see (≥ ``min_cell``)."""
-    return [c for c in cells if c["count"] >= min_cell]
 
 
 def _run_for_week(session: Session, area: Area, week: Week,

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from est import access, queries
 from est.errors import ValidationError
 from est.models import Category, Organisation, Report
-from est.review import Week
 from est.services import hotspots as hotspot_service
 from est.services import reports
 from est.services.apikeys import ApiClient
 from est.timebounds import check_bounds
+from est.weeks import Week
 
 STAFF_CELL_M = 200
 # Service field name -> API field name (``location``: the point as a whole).
@@ -155,7 +155,7 @@ def cell_features(session: Session, user: access.ActorLike | None, *, area_id: i
     cells = queries.report_cells(session, area_id, start, end, cell_m=STAFF_CELL_M, crs=crs)
     features = [{"type": "Feature", "geometry": c["geometry"],
                  "properties": {"count": c["count"], "otrygghet": c["otrygghet"]}}
-                for c in cells if c["count"] >= min_cell]
+                for c in queries.shown_cells(cells, min_cell)]
     return {"type": "FeatureCollection", "features": features, "cell_m": STAFF_CELL_M,
             "min_cell": min_cell}
 

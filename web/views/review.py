@@ -106,7 +106,7 @@ def _hotspot_features(rows) -> list[dict]:
         {"type": "Feature", "geometry": mapping(to_shape(row.hotspot.polygon)),
          "properties": {"class": row.hotspot.klass, "rank": row.position,
                         "label": f"{row.position}. {row.name}: {row.status_label}, "
-                                 f"{row.hotspot.count} rapporter veckan"}}
+                                 f"{row.week_count} rapporter veckan"}}
         for row in rows
     ]
 
