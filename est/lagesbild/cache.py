@@ -104,29 +104,32 @@ class LagesbildCache:
 
     def build(self, session: Session, **kw) -> Lagesbild:
         """Return the lägesbild for ``kw`` (see :func:`build_lagesbild`), built at most once."""
+        return self._build(session, self.key(session, **kw), kw)[0]
+
+    def render(self, session: Session, fmt: str, render: Callable[[Lagesbild, str], bytes],
+               **kw) -> bytes:
+        """Return the export in ``fmt`` of the lägesbild for ``kw``, rendered at most once."""
         key = self.key(session, **kw)
+        body = self._read(f"{key}.{fmt}")
+        if body is None:
+            lb, key = self._build(session, key, kw)
+            body = render(lb, fmt)
+            self._write(f"{key}.{fmt}", body)
+        return body
+
+    def _build(self, session: Session, key: str, kw: dict) -> tuple[Lagesbild, str]:
         found = self._read(f"{key}.json")
         if found is not None:
             try:
-                return _decode(json.loads(found))
+                return _decode(json.loads(found)), key
             except (ValueError, KeyError, TypeError):
                 pass  # an entry from an older layout: build afresh
         lb = build_lagesbild(session, **kw)
         # Detecting hot spots may have stored a run, which is part of the fingerprint: file
         # the result under the key the next request will compute.
-        self._write(f"{self.key(session, **kw)}.json", json.dumps(_encode(lb)).encode())
-        return lb
-
-    def render(self, session: Session, fmt: str, render: Callable[[Lagesbild, str], bytes],
-               **kw) -> tuple[Lagesbild, bytes]:
-        """Return the lägesbild and its export in ``fmt``, each built at most once."""
-        lb = self.build(session, **kw)
-        name = f"{self.key(session, **kw)}.{fmt}"
-        body = self._read(name)
-        if body is None:
-            body = render(lb, fmt)
-            self._write(name, body)
-        return lb, body
+        key = self.key(session, **kw)
+        self._write(f"{key}.json", json.dumps(_encode(lb)).encode())
+        return lb, key
 
     # -- files ------------------------------------------------------------------------------
 

@@ -156,8 +156,8 @@ def test_cache_serves_a_repeat_and_a_second_format(db_session, fixture_reports, 
     assert to_markdown(again) == to_markdown(first)
     assert again.table("by_month").rows == first.table("by_month").rows  # Hidden survives
     assert again.sections[1].charts[0].png == first.sections[1].charts[0].png
-    lb, pdf = cache.render(db_session, "pdf", render, **args)
-    _, pdf_again = cache.render(db_session, "pdf", render, **args)
+    pdf = cache.render(db_session, "pdf", render, **args)
+    pdf_again = cache.render(db_session, "pdf", render, **args)
     assert pdf_again == pdf and pdf.startswith(b"%PDF")
     assert len(list((tmp_path / "cache").glob("*"))) == 2  # one build, one PDF
     # Another audience, or new data, is another entry with other numbers.

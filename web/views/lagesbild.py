@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from est import format as sv
 from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
 from est.errors import ValidationError
-from est.lagesbild import FORMATS, render
+from est.lagesbild import FORMATS, parse_period, render
 from est.lagesbild.cache import LagesbildCache
 from est.lagesbild.render import html_fragment
 from web import maps
@@ -84,9 +84,11 @@ def export(fmt: str):
     audience = parse_audience(request.args.get("audience"))
     if fmt not in FORMATS:
         raise ValidationError(f"Okänt format {fmt!r}; välj {', '.join(FORMATS)}.", field="format")
-    lb, body = cache().render(get_session(), fmt, render, **build_args(audience))
+    args = build_args(audience)
+    body = cache().render(get_session(), fmt, render, **args)
+    first, last = parse_period(args["start"], args["end"])
     suffix = "" if audience == "public" else f"-{audience}"
-    return download(body, fmt, f"lagesbild-{lb.area_code}-{lb.start}-{lb.end}{suffix}")
+    return download(body, fmt, f"lagesbild-{args['area_code']}-{first}-{last}{suffix}")
 
 
 def _map(lb) -> folium.Map:
