@@ -25,6 +25,7 @@ from est.models.hotspots import Hotspot, HotspotRun
 from est.queries import COUNTED_STATUSES, area_by_code
 from geo.hotspots import Hotspot as GeoHotspot
 from geo.hotspots import PointSet, match_lineages, resolve_method
+from geo.hotspots.coverage import coverage_flagger
 from geo.hotspots.emerging import MAX_PRIOR_WEEKS, choose_prior_weeks, emerging
 from geo.hotspots.polygons import as_multipolygon
 from geo.projection import geometry_to_projected, validate_projected_crs
@@ -51,6 +52,7 @@ class RunRequest:
     params: dict
     crs: int
     tz: str
+    coverage: float | None = None
 
     @property
     def baseline_start(self) -> datetime:
@@ -64,6 +66,8 @@ class RunRequest:
             "params": _jsonable(self.params),
             "baseline_weeks": self.baseline_weeks,
             "classes": CLASSES_VERSION,
+            "mode": "coverage" if self.coverage else "significance",
+            "coverage": self.coverage,
             "crs": self.crs,
             "tz": self.tz,
             "statuses": list(COUNTED_STATUSES),
@@ -104,6 +108,7 @@ def resolve_request(
     params: dict | None = None,
     crs: int | str = 3006,
     tz: str = "Europe/Stockholm",
+    coverage: float | None = None,
 ) -> RunRequest:
     """Check and complete the inputs of a run (defaults: last 7 local days, 12 weeks before)."""
     try:
@@ -123,15 +128,22 @@ def resolve_request(
         raise ValidationError("the window must end after it starts", field="window")
     if not 0 <= int(baseline_weeks) <= 260:
         raise ValidationError("baseline weeks must be between 0 and 260", field="baseline_weeks")
+    if coverage is not None and not 0 < float(coverage) <= 0.5:
+        raise ValidationError("coverage must be a share above 0 and at most 0.5 (e.g. 0.02)",
+                              field="coverage")
+    if coverage is not None and name != "scan":
+        raise ValidationError("coverage mode ranks the default scan's places",
+                              field="coverage")
     area = area_by_code(session, area_code) if area_code else None
+    cov = None if coverage is None else float(coverage)
     req = RunRequest(area, start, end, int(baseline_weeks), name,
-                     {k: v for k, v in (params or {}).items() if v is not None}, code, tz)
+                     {k: v for k, v in (params or {}).items() if v is not None}, code, tz, cov)
     if req.baseline_weeks > 0:
         # Sparse data: extend the places window until it holds enough reports.
         weeks = choose_prior_weeks(*_weekly_before(session, req),
                                    min_weeks=req.baseline_weeks,
                                    max_weeks=max(MAX_PRIOR_WEEKS, req.baseline_weeks))
-        req = RunRequest(area, start, end, weeks, name, req.params, code, tz)
+        req = RunRequest(area, start, end, weeks, name, req.params, code, tz, cov)
     return req
 
 
@@ -250,6 +262,7 @@ def get_or_detect(
     params: dict | None = None,
     crs: int | str = 3006,
     tz: str = "Europe/Stockholm",
+    coverage: float | None = None,
 ) -> HotspotRun:
     """Return the stored run for this window, or detect, classify and store a new one.
 
@@ -270,6 +283,9 @@ def get_or_detect(
         Projected CRS (metres) used for the maths; stored geometries are WGS84.
     tz : str
         Time zone for weekday/hour statistics.
+    coverage : float, optional
+        Coverage mode: flag the strongest candidate places up to this share of the study
+        area (e.g. 0.02); None = significance mode. Recorded in the run's parameters.
 
     Returns
     -------
@@ -288,7 +304,7 @@ def get_or_detect(
     with transaction(session):
         req = resolve_request(session, area_code=area_code, start=start, end=end,
                               baseline_weeks=baseline_weeks, method=method, params=params,
-                              crs=crs, tz=tz)
+                              crs=crs, tz=tz, coverage=coverage)
         # Serialise identical requests so two reviewers never store the same run twice.
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
                         {"k": f"hotspots:{req.area.id if req.area else 0}:{req.params_hash()}"})
@@ -313,6 +329,7 @@ def preview(
     params: dict | None = None,
     crs: int | str = 3006,
     tz: str = "Europe/Stockholm",
+    coverage: float | None = None,
 ) -> HotspotRun:
     """Return the run :func:`get_or_detect` would store, without writing anything.
 
@@ -323,7 +340,7 @@ def preview(
     with transaction(session):
         req = resolve_request(session, area_code=area_code, start=start, end=end,
                               baseline_weeks=baseline_weeks, method=method, params=params,
-                              crs=crs, tz=tz)
+                              crs=crs, tz=tz, coverage=coverage)
         version = data_version(session, req)
         run = find_run(session, req, version)
         if run is None:
@@ -344,8 +361,9 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
     if n_now == 0:
         raise ValidationError(_no_reports_message(session, req, len(points)), field="window")
     try:
+        flagger = None if req.coverage is None else coverage_flagger(req.coverage, req.params)
         result = emerging(points, np_start, np_end, prior_weeks=req.baseline_weeks,
-                          method=req.method, params=req.params, tz=req.tz)
+                          method=req.method, params=req.params, tz=req.tz, flagger=flagger)
     except (ValueError, TypeError) as exc:
         raise ValidationError(f"cannot run {req.method}: {exc}", field="params") from None
     previous = _previous_lineages(session, req)

@@ -177,3 +177,17 @@ def test_backtest_on_a_csv(csv_runner, tmp_path):
     res = csv_runner.invoke(args=["hotspots", "backtest", "--csv", str(path), "--train-weeks",
                                   "52"])
     assert res.exit_code == 1 and "too short" in res.output
+
+
+def test_detect_database_coverage_mode(runner, db_session, stored_town):
+    args = ["hotspots", "detect", "--area", "1861", "--from", "2025-03-24", "--to",
+            "2025-03-30", "--coverage", "0.02", "--save"]
+    res = runner.invoke(args=args)
+    assert res.exit_code == 0, res.output
+    assert "coverage 2 % of the area" in res.output and "places from 12 weeks" in res.output
+    run = db_session.scalars(select(HotspotRun)).one()
+    assert run.parameters["mode"] == "coverage" and run.parameters["coverage"] == 0.02
+    used = run.parameters["used"]
+    assert used["flagged_m2"] <= 0.02 * used["study_area_m2"] and run.hotspots
+    res = runner.invoke(args=[*args[:-3], "--coverage", "0.9"])
+    assert res.exit_code == 2 and "--coverage" in res.output

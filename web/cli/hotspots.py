@@ -104,8 +104,11 @@ def _params(method: str, eps_m: float | None, min_samples: int | None,
 @click.option("--crs", help="Projected CRS for the maths, e.g. EPSG:3006 (default from "
               "settings).")
 @click.option("--tz", help="Time zone of naive times and of weekday/hour statistics.")
+@click.option("--coverage", type=click.FloatRange(0, 0.5, min_open=True),
+              help="Coverage mode: flag the strongest places up to this share of the area "
+                   "(e.g. 0.02); default: significance mode.")
 def detect_cmd(csv_path, columns, date_from, date_to, area_code, method, eps_m, min_samples,
-               extra, baseline_weeks, save, fmt, crs, tz) -> None:
+               extra, baseline_weeks, save, fmt, crs, tz, coverage) -> None:
     """Detect hot spots in a review window and classify them against the weeks before."""
     code = _crs(crs)
     tz = _tz(tz)
@@ -116,26 +119,30 @@ def detect_cmd(csv_path, columns, date_from, date_to, area_code, method, eps_m, 
         if area_code or save:
             raise click.UsageError("--area and --save need the database; drop --csv")
         title, features = _detect_csv(csv_path, columns, start, end, method, params,
-                                      baseline_weeks, code, tz)
+                                      baseline_weeks, code, tz, coverage)
     else:
         if columns:
             raise click.UsageError("--columns only applies with --csv")
         title, features = _detect_db(area_code, start, end, method, params, baseline_weeks,
-                                     code, tz, save)
+                                     code, tz, save, coverage)
     _emit(title, features, fmt)
 
 
-def _detect_db(area_code, start, end, method, params, baseline_weeks, crs, tz, save):
+def _detect_db(area_code, start, end, method, params, baseline_weeks, crs, tz, save,
+               coverage=None):
     from est.services import hotspots as svc
     from web.db import get_session
 
     fn = svc.get_or_detect if save else svc.preview
     run = fn(get_session(), area_code=area_code, start=start, end=end,
-             baseline_weeks=baseline_weeks, method=method, params=params, crs=crs, tz=tz)
+             baseline_weeks=baseline_weeks, method=method, params=params, crs=crs, tz=tz,
+             coverage=coverage)
     stored = f"run {run.id}" if run.id is not None else "not saved (use --save to store)"
     win = (run.parameters or {}).get("window") or {}
     prec = (run.parameters or {}).get("precision") or {}
-    title = (f"{len(run.hotspots)} hot spots, {run.method}, "
+    mode = (f"coverage {100 * run.parameters['coverage']:g} % of the area"
+            if (run.parameters or {}).get("coverage") else "significance")
+    title = (f"{len(run.hotspots)} hot spots, {run.method} ({mode}), "
              f"{_fmt_window(run.window_start, run.window_end, tz)}, {run.n_reports} reports "
              f"in the window, places from {win.get('weeks_before', run.baseline_weeks)} weeks "
              f"before + the window ({win.get('reports', '?')} reports); date-only "
@@ -144,7 +151,8 @@ def _detect_db(area_code, start, end, method, params, baseline_weeks, crs, tz, s
     return title, [svc.hotspot_feature(h) for h in run.hotspots]
 
 
-def _detect_csv(path, columns, start, end, method, params, baseline_weeks, crs, tz):
+def _detect_csv(path, columns, start, end, method, params, baseline_weeks, crs, tz,
+                coverage=None):
     from est.pointsio import PointsFileError, read_points_csv
     from geo.hotspots import PointSet, detect
     from geo.hotspots.emerging import emerging
@@ -187,8 +195,11 @@ def _detect_csv(path, columns, start, end, method, params, baseline_weeks, crs, 
             timed = None if table.date_only is None else ~np.asarray(table.date_only)
             if timed is not None:
                 points.timed = timed
+            from geo.hotspots.coverage import coverage_flagger
+
             result = emerging(points, s64, e64, prior_weeks=None if baseline_weeks else 0,
-                              method=method, params=params, tz=tz)
+                              method=method, params=params, tz=tz,
+                              flagger=coverage_flagger(coverage, params) if coverage else None)
             hotspots = result.hotspots
             window = (f"{_fmt_window(start, end, tz)}, places from "
                       f"{result.prior_weeks} weeks before + the window "

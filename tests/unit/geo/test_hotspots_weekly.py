@@ -87,3 +87,15 @@ def test_date_only_reports_never_make_weekday_or_hour_profiles():
     assert prof["first"] == datetime(2025, 3, 1, 23, tzinfo=UTC)
     none = time_profile(t, "Europe/Stockholm", timed=np.zeros(3, dtype=bool))
     assert none["weekdays"] == {} and none["busiest_hours"] == []
+
+
+@pytest.mark.parametrize("share", [0.01, 0.02, 0.05])
+def test_coverage_mode_flags_at_most_the_share_strongest_first(share):
+    from geo.hotspots.coverage import coverage_flagger
+
+    res = run_weekly(planted_weekly(200, 0), flagger=coverage_flagger(share))
+    p = res.params
+    assert p["mode"] == "coverage" and p["share"] == share
+    assert 0 < p["flagged_m2"] <= share * p["study_area_m2"]
+    zs = sorted((h.z for h in res.hotspots if h.extra["source"] == "window"), reverse=True)
+    assert len(zs) >= 4 and zs[0] > 5
