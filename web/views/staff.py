@@ -47,7 +47,7 @@ def _labels():
 @roles_required(*STAFF_ROLES)
 def start():
     """Send the user to the start page of their role."""
-    return redirect(home_for(current_actor().role))
+    return redirect(home_for(current_actor()))
 
 
 @bp.get("/rapporter", endpoint="reports")
