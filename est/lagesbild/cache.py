@@ -67,14 +67,16 @@ def code_version() -> str:
 def data_fingerprint(session: Session, area_id: int) -> str:
     """Return a fingerprint of every row a lägesbild of the municipality ``area_id`` reads.
 
-    Order-free (a count and a sum of 64-bit row hashes per table), computed in PostgreSQL.
+    Order-free (a count and a sum of 64-bit hashes per table), computed in PostgreSQL from
+    each row version's system columns (``xmin``, ``ctid``): an insert, update or delete gives
+    a new fingerprint without reading the rows' text or geometry.
     """
     areas = [area_id, *session.scalars(text("SELECT id FROM area WHERE parent_id = :a"),
                                        {"a": area_id})]
     parts = []
     for source, cond in _HASHED:
-        parts.append(f"(SELECT count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0)"
-                     f" FROM {source} WHERE {cond})")
+        parts.append("(SELECT count(*) || ':' || coalesce(sum(hashtextextended("
+                     f"t.xmin::text || t.ctid::text, 0)), 0) FROM {source} WHERE {cond})")
     row = session.execute(text("SELECT " + " || '|' || ".join(parts)), {"areas": areas}).one()
     return hashlib.sha256(row[0].encode()).hexdigest()[:32]
 
