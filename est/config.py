@@ -88,17 +88,17 @@ def _session_and_rate_limits(env: Mapping[str, str]) -> dict:
             raise ConfigError(f"{name} must be a whole number from {low} to {high} ({what}), "
                               f"not {value[:20]!r}")
         out[key] = int(value)
-    for name, key, default in (
+    for name, key, limit in (
             ("EST_REPORT_RATE_LIMIT", "report_rate_limit", "10 per minute;60 per hour"),
             ("EST_LOGIN_RATE_LIMIT", "login_rate_limit", "10 per minute;50 per hour"),
             ("EST_API_RATE_LIMIT", "api_rate_limit", "30 per minute;500 per hour")):
-        value = (env.get(name) or default).strip()
+        value = (env.get(name) or limit).strip()
         try:
             ok = len(value) <= 200 and bool(parse_many(value))
         except ValueError:
             ok = False
         if not ok:
-            raise ConfigError(f"{name} must be rate limits such as '{default}' (a number per "
+            raise ConfigError(f"{name} must be rate limits such as '{limit}' (a number per "
                               f"second, minute, hour or day; several separated by ;), "
                               f"not {value[:40]!r}")
         out[key] = value
