@@ -48,16 +48,17 @@ def run_method(name: str, x: np.ndarray, y: np.ndarray, params: dict | None = No
     return METHODS[resolve_method(name)](x, y, params)
 
 
-def cluster_polygons(x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> list[shapely.Geometry]:
-    """Return one hot spot polygon (metres) per label ≥ 0, in label order."""
-    from geo.hotspots.polygons import hotspot_polygon
+def cluster_polygons(x: np.ndarray, y: np.ndarray, labels: np.ndarray,
+                     style: str = "cells") -> list[shapely.Geometry]:
+    """Return one hot spot outline (metres) per label ≥ 0, in label order (product outlines)."""
+    from geo.hotspots.polygons import outline
 
     n = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
     if n == 0:
         return []
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n + 1))
-    return [hotspot_polygon(x[order[a:b]], y[order[a:b]])
+    return [outline(x[order[a:b]], y[order[a:b]], style)
             for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 

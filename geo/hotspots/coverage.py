@@ -3,8 +3,9 @@
 Patrol planning and EST work at 1–5 % of the area. Candidates are the scan's windows at a
 relaxed cut (``alpha`` 0.5, ≥ 3 reports, ≥ 1.5 × the background); they are ranked by their
 Poisson z-score against the local background (the stated score) and kept, strongest first,
-while their area — counted in the scan's 25 m cells holding reports — stays within ``share``
-of the study area (the 150 m cells holding any report of the window). Metres throughout.
+while the area of their outlines (the scan's 25 m cells holding their reports, closed for
+display, see :func:`geo.hotspots.polygons.cell_outline`) stays within ``share`` of the study
+area (the 150 m cells holding any report of the window). Metres throughout.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from geo.hotspots import grid
 from geo.hotspots.clusters import Clusters, empty_clusters
+from geo.hotspots.polygons import OUTLINE_CELL_M, outline
 from geo.hotspots.scan import scan
 
 STUDY_CELL_M = 150.0
@@ -59,27 +61,34 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
             "score": "poisson_z"}
     if cl.n_clusters == 0:
         return empty_clusters(x.size, {**used, "flagged_m2": 0.0})
-    cell = float(cl.params["cell_m"])
-    ix, iy = grid.cell_index(x, y, cell)
-    keys = grid.pack(ix, iy)
-    lab = cl.labels
-    cells = np.zeros(cl.n_clusters)
-    for i in range(cl.n_clusters):
-        cells[i] = np.unique(keys[lab == i]).size
     order = np.lexsort((np.arange(cl.n_clusters), -cl.z))
+    groups = _members(cl.labels, cl.n_clusters)
     budget = share * total
-    keep, flagged = [], 0.0
+    smallest = OUTLINE_CELL_M**2
+    keep: list[int] = []
+    flagged = 0.0
     for i in order:
-        a = cells[i] * cell**2
+        if budget - flagged < smallest:
+            break
+        # The flagged area is the outline's area (the product's compact cell outline).
+        a = float(outline(x[groups[i]], y[groups[i]]).area)
         if flagged + a > budget:
             continue
         keep.append(int(i))
         flagged += a
+    lab = cl.labels
     remap = np.full(cl.n_clusters + 1, -1, dtype=np.int64)
     remap[keep] = np.arange(len(keep))
     labels = np.where(lab >= 0, remap[np.where(lab >= 0, lab, cl.n_clusters)], -1)
     return Clusters(labels=labels, expected=cl.expected[keep], z=cl.z[keep],
                     params={**used, "flagged_m2": flagged})
+
+
+def _members(labels: np.ndarray, n: int) -> list[np.ndarray]:
+    """Return the point indices of each label 0..n-1."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n + 1))
+    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def coverage_flagger(share: float, params: dict | None = None) -> Callable:

@@ -11,7 +11,7 @@ import shapely
 
 from geo.hotspots import methods
 from geo.hotspots.clusters import Clusters
-from geo.hotspots.polygons import as_multipolygon, hotspot_polygon
+from geo.hotspots.polygons import DEFAULT_OUTLINE, as_multipolygon, outline
 from geo.hotspots.scan import scan
 from geo.hotspots.stats import counts_of, time_profile
 from geo.projection import DEFAULT_PROJECTED_CRS, geometry_to_wgs84, to_projected
@@ -201,6 +201,7 @@ def detect(
     *,
     tz: str = "Europe/Stockholm",
     buffer_m: float | None = None,
+    outline_style: str = DEFAULT_OUTLINE,
 ) -> Detection:
     """Detect hot spots and describe each one.
 
@@ -216,7 +217,10 @@ def detect(
     tz : str, default "Europe/Stockholm"
         Time zone for busiest weekdays and hours.
     buffer_m : float, optional
-        Buffer around each hot spot's concave hull in metres (default 10 m).
+        Buffer around the concave hull in metres (``hull`` outlines; default 10 m).
+    outline_style : str, default "cells"
+        ``cells`` (the 25 m cells holding the hot spot's reports, closed for display) or
+        ``hull`` (concave hull + ``buffer_m``), see :mod:`geo.hotspots.polygons`.
 
     Returns
     -------
@@ -225,13 +229,13 @@ def detect(
     """
     name = resolve_method(method)
     clusters = cluster(points, name, params)
-    hotspots = describe(points, clusters, tz=tz, buffer_m=buffer_m)
+    hotspots = describe(points, clusters, tz=tz, buffer_m=buffer_m, outline_style=outline_style)
     return Detection(name, clusters.params, points.crs, hotspots, len(points))
 
 
 def describe(
     points: PointSet, clusters: Clusters, *, tz: str = "Europe/Stockholm",
-    buffer_m: float | None = None,
+    buffer_m: float | None = None, outline_style: str = DEFAULT_OUTLINE,
 ) -> list[Hotspot]:
     """Turn cluster labels into described hot spots (polygons computed in metres).
 
@@ -244,7 +248,9 @@ def describe(
     tz : str
         Time zone for weekday/hour statistics.
     buffer_m : float, optional
-        Buffer around the concave hull, metres.
+        Buffer around the concave hull, metres (``hull`` outlines).
+    outline_style : str, default "cells"
+        ``cells`` or ``hull`` (see :func:`geo.hotspots.polygons.outline`).
 
     Returns
     -------
@@ -258,12 +264,11 @@ def describe(
     starts = np.searchsorted(sorted_labels, np.arange(clusters.n_clusters))
     ends = np.searchsorted(sorted_labels, np.arange(clusters.n_clusters), side="right")
     out = []
-    kw = {} if buffer_m is None else {"buffer_m": buffer_m}
     for i in range(clusters.n_clusters):
         idx = np.sort(order[starts[i]: ends[i]])
         if idx.size == 0:
             continue
-        poly_m = hotspot_polygon(points.x[idx], points.y[idx], **kw)
+        poly_m = outline(points.x[idx], points.y[idx], outline_style, buffer_m=buffer_m)
         out.append(make_hotspot(points, idx, poly_m, float(clusters.expected[i]),
                                 float(clusters.z[i]), tz))
     out.sort(key=lambda h: (-h.count, h.centroid))

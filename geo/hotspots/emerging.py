@@ -211,7 +211,7 @@ def emerging(
     for h, src in zip(places, sources, strict=True):
         e = max(h.expected / (total_weeks if src == "window" else r_weeks),
                 ring_expectation(h.polygon_m, pw.x, pw.y) / total_weeks)
-        inside = shapely.contains_xy(h.polygon_m, pw.x, pw.y)
+        inside = shapely.intersects_xy(h.polygon_m, pw.x, pw.y)
         weekly = np.bincount(week_of[inside & prior], minlength=prior_weeks)[:prior_weeks]
         n_now = int((inside & ~prior).sum())
         klass, info = (None, {}) if prior_weeks == 0 else place_class(

@@ -130,8 +130,8 @@ def classify(
                else np.zeros(0, dtype=np.int64))
     out = []
     for h, hot_now, hot_before, e_week, poly in places:
-        inside_r = shapely.contains_xy(poly, pr.x, pr.y)
-        inside_b = shapely.contains_xy(poly, pb.x, pb.y)
+        inside_r = shapely.intersects_xy(poly, pr.x, pr.y)
+        inside_b = shapely.intersects_xy(poly, pb.x, pb.y)
         weekly = np.bincount(week_of[inside_b], minlength=baseline_weeks)[:baseline_weeks]
         n_now = int(inside_r.sum())
         klass = class_of(n_now, weekly, r_weeks, e_week, hot_now, hot_before)

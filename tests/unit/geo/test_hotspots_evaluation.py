@@ -57,9 +57,13 @@ def test_default_method_scores_on_the_town_without_parameters():
 
 def test_cluster_polygons_one_per_label():
     x = np.array([0.0, 1.0, 2.0, 100.0, 101.0])
-    y = np.zeros(5)
+    y = np.full(5, 3.0)
     polys = cluster_polygons(x, y, np.array([0, 0, 0, 1, -1]))
-    assert len(polys) == 2 and polys[0].contains(shapely.Point(1, 0))
+    assert len(polys) == 2 and polys[0].contains(shapely.Point(1, 3))
+    # The default outline is the 25 m cells holding the reports; the hull is still there.
+    assert polys[0].area == pytest.approx(625.0) and polys[1].area == pytest.approx(625.0)
+    hull = cluster_polygons(x, y, np.array([0, 0, 0, 1, -1]), style="hull")
+    assert hull[0].contains(shapely.Point(1, 3)) and hull[0].area < 625.0
 
 
 def test_backtest_on_a_stable_synthetic_city():
