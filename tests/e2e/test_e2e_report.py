@@ -28,8 +28,8 @@ def stored(session, ref: str):
     session.rollback()  # see the server's commits
     return session.execute(text(
         "SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat, status, source FROM report "
-        "WHERE replace(id::text, '-', '') LIKE :prefix"
-    ), {"prefix": ref.removeprefix("EST-").lower() + "%"}).one()
+        "WHERE receipt_ref = :ref"
+    ), {"ref": ref.removeprefix("EST-")}).one()
 
 
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
