@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from est import access, queries
+from est import access, places, queries
 from est.errors import ValidationError
 from est.models import Category, Organisation, Report
 from est.services import hotspots as hotspot_service
@@ -173,7 +173,12 @@ def hotspot_collection(session: Session, user: access.ActorLike | None, *, area_
     except ValidationError as exc:
         return {"type": "FeatureCollection", "features": [], "week": week.slug,
                 "run_id": None, "message": "; ".join(exc.errors.values())}
-    features = [hotspot_service.hotspot_feature(h)
-                for h in hotspot_service.list_hotspots(session, run.id)]
+    hotspots = hotspot_service.list_hotspots(session, run.id)
+    features = [hotspot_service.hotspot_feature(h) for h in hotspots]
+    if hotspots and run.area_id is not None:
+        names = places.names_for_hotspots(session, run.area_id,
+                                          [(h.lineage_id, h.polygon) for h in hotspots])
+        for feature, name in zip(features, names, strict=True):
+            feature["properties"]["name"] = name
     return {"type": "FeatureCollection", "features": features, "week": week.slug,
             "run_id": run.id, "method": run.method}

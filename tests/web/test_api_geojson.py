@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from est.models import Report
 from est.review import Week
 from est.services import apikeys
+from est.services.reports import replace_places
 
 TZ = "Europe/Stockholm"
 W = Week(2026, 40, TZ)
@@ -145,7 +146,7 @@ def _at(day, hour):
     return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(TZ))
 
 
-def test_hotspots_of_a_week(client, sign_in, hallsberg, make_report):
+def test_hotspots_of_a_week(client, sign_in, hallsberg, make_report, db_session):
     area = hallsberg[0]
     rng = np.random.default_rng(46)
     for i in range(25):
@@ -155,6 +156,7 @@ def test_hotspots_of_a_week(client, sign_in, hallsberg, make_report):
         day = W.monday - timedelta(days=int(rng.integers(-6, 84)))
         make_report(float(rng.uniform(15.06, 15.16)), float(rng.uniform(59.035, 59.095)),
                     area=area, code="nedskrapning", occurred_at=_at(day, 14))
+    replace_places(db_session, area.code, [("Resecentrum", 15.1123, 59.0651)])
     sign_in("viewer", hallsberg[1])
     response = client.get(f"/api/v1/hotspots.geojson?week={W.slug}")
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -162,6 +164,7 @@ def test_hotspots_of_a_week(client, sign_in, hallsberg, make_report):
     assert body["week"] == "2026-W40" and body["run_id"]
     top = body["features"][0]
     assert top["geometry"]["type"] == "MultiPolygon" and top["properties"]["count"] >= 20
+    assert top["properties"]["name"] == "Resecentrum"  # named from the nearest place
     again = client.get(f"/api/v1/hotspots.geojson?week={W.slug}").get_json()
     assert again["run_id"] == body["run_id"]  # the stored run is reused
     empty = client.get("/api/v1/hotspots.geojson?week=2020-W10").get_json()
