@@ -160,6 +160,7 @@ def backtest(
     cell_m: float = 150.0,
     shares: Sequence[float] = (0.01, 0.05),
     progress: Callable[[str, int, int], None] | None = None,
+    coverage: float | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """Replay the last ``test_weeks`` weeks: flag on the ``train_weeks`` before, score the week.
 
@@ -177,6 +178,9 @@ def backtest(
         Cell of the study grid and of the prior-counts baseline, metres.
     shares : sequence of float
         Area shares at which the prior-counts grid is also reported on its own.
+    coverage : float, optional
+        Run ``default`` in coverage mode: its strongest places up to this share of the
+        study area each week (:func:`geo.hotspots.coverage.coverage`); None = significance.
 
     Returns
     -------
@@ -212,7 +216,12 @@ def backtest(
         acc = {"captured": 0.0, "test": 0, "share": 0.0, "best": 0.0, "base": 0.0}
         t0 = time.perf_counter()
         for wi, (tr, te) in enumerate(weeks):
-            cl = run_method(name, x[tr], y[tr])
+            if coverage is not None and name == "default":
+                from geo.hotspots.coverage import coverage as flag_share
+
+                cl = flag_share(x[tr], y[tr], coverage, area_m2=sg.area_m2)
+            else:
+                cl = run_method(name, x[tr], y[tr])
             polys = cluster_polygons(x[tr], y[tr], cl.labels)
             geom = shapely.union_all(polys) if polys else None
             area = 0.0 if geom is None else float(geom.area)

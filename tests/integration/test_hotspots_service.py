@@ -202,3 +202,80 @@ def test_sparse_data_extend_the_places_window(db_session, make_area, add_reports
         svc.get_or_detect(db_session, area_code="1861", start=datetime(2019, 12, 31, 23,
                                                                          tzinfo=UTC),
                           end=datetime(2020, 1, 7, 23, tzinfo=UTC))
+
+
+@pytest.fixture
+def months_of_town(make_area, add_reports):
+    """Hallsberg, October 2024 – March 2025: background, a steady spot, month-dated reports."""
+    area = make_area()
+    rng = np.random.default_rng(11)
+    start, end = datetime(2024, 9, 30, 22, tzinfo=UTC), datetime(2025, 3, 31, 22, tzinfo=UTC)
+    add_reports(rng.uniform(15.05, 15.17, 900), rng.uniform(59.03, 59.10, 900),
+                random_times(rng, 900, start, end))
+    add_reports(rng.normal(STATION[0], 0.0002, 240), rng.normal(STATION[1], 0.0001, 240),
+                random_times(rng, 240, start, end), code="stold")
+    return area
+
+
+def test_backtest_on_the_databases_own_months(db_session, months_of_town):
+    now = datetime(2025, 6, 15, tzinfo=UTC)
+    res = svc.backtest(db_session, area_code="1861", coverage=0.02, months=3, train_months=2,
+                       now=now)
+    assert [m["month"] for m in res["months"]] == ["2025-01", "2025-02", "2025-03"]
+    assert res["area"] == {"code": "1861", "name": months_of_town.name}
+    # Read: the two training months before January and the three test months.
+    first = res["months"][0]
+    assert res["mode"] == "coverage"
+    assert res["reports"] == first["train_reports"] + d_tests(res) and 850 < res["reports"] < 1000
+    rows = {r["method"]: r for r in res["rows"]}
+    assert list(rows) == ["default", "grid 25 m", "grid 150 m", "KDE 200 m"]
+    d = rows["default"]
+    # The steady spot holds a fifth of each month's reports and is flagged every month.
+    assert 0 < d["area_share"] <= 0.02 and d["hit_rate"] > 0.15 and d["pai"] > 10
+    assert 0 < d["pei"] <= 1 and 0 < d["jaccard"] <= 1
+    for name in ("grid 25 m", "KDE 200 m"):
+        # Comparators flag the default's area each month (to one 25 m cell).
+        for m in res["months"]:
+            assert m[name]["area_share"] * res["study_area_m2"] == pytest.approx(
+                m["default"]["area_share"] * res["study_area_m2"], abs=625 / 2 + 1)
+    assert sum(m["test_reports"] for m in res["months"]) == d["test_reports"]
+    sig = svc.backtest(db_session, area_code="1861", coverage=None, months=3, train_months=2,
+                       now=now)
+    assert sig["mode"] == "significance" and sig["rows"][0]["hit_rate"] > 0.15
+
+
+def d_tests(res):
+    return sum(m["test_reports"] for m in res["months"])
+
+
+def test_backtest_counts_month_dated_reports_in_their_month(db_session, months_of_town,
+                                                            category):
+    now = datetime(2025, 6, 15, tzinfo=UTC)
+    before = svc.backtest(db_session, area_code="1861", months=1, train_months=2, now=now)
+    cat = category("klotter")
+    march = datetime(2025, 2, 28, 23, tzinfo=UTC)  # 1 March, local midnight
+    db_session.add_all([
+        Report(kind=cat.kind, category_id=cat.id, time_precision="month",
+               geom=from_shape(Point(STATION[0], STATION[1]), srid=4326), occurred_at=march,
+               status="reviewed", source="organisation") for _ in range(7)])
+    db_session.flush()
+    res = svc.backtest(db_session, area_code="1861", months=1, train_months=2, now=now)
+    assert res["months"][0]["month"] == "2025-03" and res["reports"] == before["reports"] + 7
+    assert res["months"][0]["test_reports"] == before["months"][0]["test_reports"] + 7
+    assert res["months"][0]["default"]["captured"] >= before["months"][0]["default"][
+        "captured"] + 7
+
+
+def test_backtest_bad_requests_and_too_little_data(db_session, months_of_town):
+    now = datetime(2025, 6, 15, tzinfo=UTC)
+    with pytest.raises(ValidationError) as e:
+        svc.backtest(db_session, area_code="1861", coverage=0.9, now=now)
+    assert e.value.errors.keys() == {"coverage"}
+    with pytest.raises(ValidationError) as e:
+        svc.backtest(db_session, area_code="1861", months=0, now=now)
+    assert e.value.errors.keys() == {"months"}
+    with pytest.raises(NotFound):
+        svc.backtest(db_session, area_code="0000", now=now)
+    with pytest.raises(ValidationError) as e:
+        svc.backtest(db_session, area_code="1861", now=datetime(2024, 11, 5, tzinfo=UTC))
+    assert "För lite data" in str(e.value) and "2024-10-01" in str(e.value)

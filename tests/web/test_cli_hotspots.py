@@ -191,3 +191,61 @@ def test_detect_database_coverage_mode(runner, db_session, stored_town):
     assert used["flagged_m2"] <= 0.02 * used["study_area_m2"] and run.hotspots
     res = runner.invoke(args=[*args[:-3], "--coverage", "0.9"])
     assert res.exit_code == 2 and "--coverage" in res.output
+
+
+@pytest.fixture
+def stored_months(db_session, make_area, category):
+    """Hallsberg, October 2024 – March 2025: background and a steady spot at the station."""
+    make_area()
+    cat = category("klotter")
+    rng = np.random.default_rng(8)
+    n_bg, n_spot = 600, 180
+    lon = np.concatenate([rng.uniform(15.05, 15.17, n_bg), rng.normal(STATION[0], 0.0002, n_spot)])
+    lat = np.concatenate([rng.uniform(59.03, 59.10, n_bg), rng.normal(STATION[1], 0.0001, n_spot)])
+    start = datetime(2024, 9, 30, 22, tzinfo=UTC)
+    secs = rng.uniform(0, (datetime(2025, 3, 31, 22, tzinfo=UTC) - start).total_seconds(),
+                       lon.size)
+    db_session.add_all([
+        Report(kind=cat.kind, category_id=cat.id, geom=from_shape(Point(a, b), srid=4326),
+               occurred_at=start + timedelta(seconds=float(s)), status="reviewed",
+               source="organisation")
+        for a, b, s in zip(lon, lat, secs, strict=True)
+    ])
+    db_session.flush()
+
+
+def test_backtest_on_the_database_table_and_json(runner, stored_months):
+    args = ["hotspots", "backtest", "--db", "--area", "1861", "--months", "2",
+            "--train-months", "3"]
+    res = runner.invoke(args=args)
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "Prövning på egna data, Hallsberg (1861): 2 månader 2025-02 – 2025-03" in out
+    assert "täckningsläge 2,0 % av ytan" in out and "från de 3 månaderna före" in out
+    for label in ("standard (platser)", "rutnät 25 m", "rutnät 150 m", "KDE 200 m",
+                  "träffandel", "Jaccard mån–mån"):
+        assert label in out
+    row = next(line for line in out.splitlines() if line.startswith("standard"))
+    pai = float(row.split()[4].replace(",", "."))
+    assert pai > 5
+
+    res = runner.invoke(args=[*args, "--format", "json", "--coverage", "0"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["mode"] == "significance" and data["share"] is None
+    assert [m["month"] for m in data["months"]] == ["2025-02", "2025-03"]
+    d = data["rows"][0]
+    assert d["method"] == "default" and d["hit_rate"] > 0.1 and d["test_reports"] > 150
+
+
+def test_backtest_database_bad_input(runner, stored_months):
+    res = runner.invoke(args=["hotspots", "backtest"])
+    assert res.exit_code == 2 and "--db" in res.output
+    res = runner.invoke(args=["hotspots", "backtest", "--db", "--coverage", "0.7"])
+    assert res.exit_code == 2 and "--coverage" in res.output
+    res = runner.invoke(args=["hotspots", "backtest", "--db", "--area", "0000"])
+    assert res.exit_code == 1 and "0000" in res.output
+    res = runner.invoke(args=["hotspots", "backtest", "--db", "--area", "1861", "--months",
+                              "12"])
+    assert res.exit_code == 0, res.output  # fewer months tested when the data are shorter
+    assert "5 månader 2024-11 – 2025-03" in res.output
