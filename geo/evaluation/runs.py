@@ -284,10 +284,12 @@ def evaluate_classes(
     scales: Sequence[str | int] = tuple(SCALES), seeds: Sequence[int] = (0, 1, 2),
     method: str = "default",
 ) -> list[ClassCheck]:
-    """Classify the last planted week against the 12 before and check the planted truth.
+    """Classify the last planted week in the product's places and check the planted truth.
 
-    Spots active over the whole period should come out ``persistent``; spots planted only
-    in the last week ``new``. The data are placed in SWEREF 99 TM (EPSG:3006).
+    Places are found on the whole period and the last week's activity in them classified
+    with the product's rules (:func:`geo.hotspots.emerging.emerging`, the 12 weeks before
+    the last one). Spots active over the whole period should come out ``persistent``; spots
+    planted only in the last week ``new``. The data are placed in SWEREF 99 TM (EPSG:3006).
 
     Returns
     -------
@@ -297,7 +299,7 @@ def evaluate_classes(
         ``unmatched`` places touching no planted spot.
     """
     from geo.hotspots.detect import PointSet
-    from geo.hotspots.spacetime import classify
+    from geo.hotspots.emerging import emerging
     from geo.projection import to_wgs84
 
     out: list[ClassCheck] = []
@@ -310,8 +312,8 @@ def evaluate_classes(
             x, y = d.x + 450_000.0, d.y + 6_550_000.0
             lon, lat = to_wgs84(x, y, 3006)
             points = PointSet(lon, lat, x, y, d.t, d.category, d.kind, 3006)
-            res = classify(points, d.end - np.timedelta64(WEEK_S, "s"), d.end,
-                           baseline_weeks=d.weeks - 1, method=method)
+            res = emerging(points, d.end - np.timedelta64(WEEK_S, "s"), d.end,
+                           prior_weeks=d.weeks - 1, method=method)
             discs = [shapely.affinity.translate(g, 450_000.0, 6_550_000.0)
                      for g in spot_discs(d.spots)]
             row["places"] += len(res.hotspots)

@@ -308,7 +308,8 @@ def evaluate_cmd(scales: str, seeds: int, methods: str, crs: str | None) -> None
     from geo.evaluation import evaluate_classes
 
     click.echo("")
-    click.echo("Classes of the default method: last week vs the 12 weeks before.")
+    click.echo("Classes of the default method: places over all 13 weeks, the last week's "
+               "activity in them (emerging classes, the 12 weeks before).")
     click.echo(f"{'scale':11} {'steady → persistent':>20} {'recent → new':>13} "
                f"{'unmatched':>9}  all places")
     for r in evaluate_classes(scale_list, range(seeds)):
