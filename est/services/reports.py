@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from est import access
+from est import access, audit_text
 from est.db import transaction
 from est.errors import NotFound, ValidationError
 from est.models import Area, AuditEvent, Category, Organisation, Place, Report, User
@@ -332,8 +332,8 @@ def report_history(session: Session, report_id: uuid.UUID | str,
         .where(AuditEvent.report_id == parse_report_id(report_id)).order_by(AuditEvent.at,
                                                                             AuditEvent.id)
     )
-    return [{"at": e.at, "who": name or "allmänheten", "action": e.action, "old": e.old,
-             "new": e.new, "note": e.note} for e, name in rows]
+    return [{"at": e.at, "who": audit_text.who(e.action, name, e.new), "action": e.action,
+             "old": e.old, "new": e.new, "note": e.note} for e, name in rows]
 
 
 def organisations_for(session: Session, user: access.ActorLike) -> list[Organisation]:

@@ -91,7 +91,10 @@ def test_edit_location_and_category(client, db_session, setup):
                                      .where(AuditEvent.report_id == setup["pending"].id)))
     assert actions == {"category_edited", "location_edited"}
     html = client.get(f"/moderering/{setup['pending'].id}").get_data(as_text=True)
-    assert "location_edited" in html and "Coordinator" in html  # the audit trail is shown
+    # The audit trail is shown in Swedish words, not as stored codes and JSON.
+    assert "Coordinator" in html and "Position flyttad" in html
+    assert "Kategori ändrad från Klotter till Skadegörelse" in html
+    assert "location_edited" not in html and "&#34;lat&#34;" not in html
 
 
 def test_edit_outside_municipality_is_refused(client, setup):

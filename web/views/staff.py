@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from est import access, queries
+from est import access, audit_text, queries
 from est.errors import ValidationError
 from est.exports.spreadsheet import CSV_MEDIA, XLSX_MEDIA, Sheet, csv_bytes, xlsx_bytes
 from est.review import districts
@@ -40,7 +40,14 @@ STATUS_LABELS = {"pending": "väntar på granskning", "published": "publicerad",
 @bp.app_context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "severity_labels": reports.SEVERITIES,
-            "reference": reports.reference}
+            "reference": reports.reference, "audit_words": _audit_words}
+
+
+def _audit_words(event: dict) -> str:
+    """Return an audit event in Swedish words (category codes as their labels)."""
+    labels = {c.code: c.label_sv for c in list_categories(get_session())}
+    return audit_text.describe(event["action"], event["old"], event["new"], event["note"],
+                               labels)
 
 
 @bp.get("/")
