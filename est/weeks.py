@@ -1,4 +1,9 @@
-"""ISO weeks in local time: the unit of the weekly EST review (pure dates, no database)."""
+"""ISO weeks and calendar months in local time: the periods of the EST review (pure dates).
+
+``Week`` and ``Month`` share one interface (:class:`Period`): ``start``/``end`` as aware local
+midnights, ``first_day``/``last_day``, ``shift``, ``same_last_year``, ``days_done``,
+``in_progress``, ``cut`` (the like-for-like cut-off), ``slug`` and ``label``.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,71 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from est.errors import ValidationError
+from est.format import MONTHS_SV, MONTHS_SV_LONG
 from est.timebounds import check_bounds
 
 WEEKDAYS_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
 
+class Period:
+    """What a review period offers beyond its dates (shared by :class:`Week` and
+    :class:`Month`); subclasses give ``first_day``, ``last_day`` and ``tz``."""
+
+    tz: str
+    kind = "period"
+
+    @property
+    def first_day(self) -> date:
+        raise NotImplementedError
+
+    @property
+    def last_day(self) -> date:
+        raise NotImplementedError
+
+    def shift(self, n: int) -> Period:
+        """Return the period ``n`` periods later (negative: earlier)."""
+        raise NotImplementedError
+
+    def same_last_year(self) -> Period:
+        """Return the same period a year earlier."""
+        raise NotImplementedError
+
+    @property
+    def length(self) -> int:
+        """Return the number of days in the period."""
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(0), ZoneInfo(self.tz))
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), ZoneInfo(self.tz))
+
+    def days_done(self, today: date) -> int:
+        """Return how many whole days of the period lie before ``today``."""
+        return max(0, min(self.length, (today - self.first_day).days))
+
+    def in_progress(self, today: date) -> bool:
+        """Return True while the period has begun but not ended on ``today``."""
+        return self.first_day <= today <= self.last_day
+
+    def cut(self, days: int) -> datetime:
+        """Return the local midnight ``days`` days after the first day, never past the end
+        (the like-for-like cut-off: a shorter month is compared whole)."""
+        day = min(self.first_day + timedelta(days=days), self.last_day + timedelta(days=1))
+        return datetime.combine(day, time(0), ZoneInfo(self.tz))
+
+
 @dataclass(frozen=True)
-class Week:
+class Week(Period):
     """An ISO week in local time: ``[start, end)`` as aware datetimes."""
 
     year: int
     week: int
     tz: str
+    kind = "week"
 
     @classmethod
     def parse(cls, text_: str, tz: str) -> Week:
@@ -49,13 +107,8 @@ class Week:
     def sunday(self) -> date:
         return self.monday + timedelta(days=6)
 
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.monday, time(0), ZoneInfo(self.tz))
-
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.monday + timedelta(days=7), time(0), ZoneInfo(self.tz))
+    first_day = monday
+    last_day = sunday
 
     def shift(self, weeks: int) -> Week:
         """Return the week ``weeks`` later (negative: earlier)."""
@@ -71,17 +124,9 @@ class Week:
             except ValueError:
                 week -= 1
 
-    def days_done(self, today: date) -> int:
-        """Return how many whole days of the week lie before ``today`` (0–7)."""
-        return max(0, min(7, (today - self.monday).days))
-
-    def in_progress(self, today: date) -> bool:
-        """Return True while the week has begun but not ended on ``today``."""
-        return 0 < self.days_done(today) < 7 or today == self.monday
-
-    def cut(self, days: int) -> datetime:
-        """Return the local midnight ``days`` days after Monday (the like-for-like cut-off)."""
-        return datetime.combine(self.monday + timedelta(days=days), time(0), ZoneInfo(self.tz))
+    def same_last_year(self) -> Week:
+        """Return the same week a year earlier (the period interface)."""
+        return self.same_week_last_year()
 
     @property
     def slug(self) -> str:
@@ -90,3 +135,72 @@ class Week:
     @property
     def label(self) -> str:
         return f"Vecka {self.week} {self.year} ({self.monday:%d/%m}–{self.sunday:%d/%m})"
+
+    def months(self) -> list[Month]:
+        """Return the calendar months the week touches (one or two)."""
+        first = Month.containing(self.monday, self.tz)
+        last = Month.containing(self.sunday, self.tz)
+        return [first] if first == last else [first, last]
+
+
+@dataclass(frozen=True)
+class Month(Period):
+    """A calendar month in local time: ``[start, end)`` as aware datetimes."""
+
+    year: int
+    month: int
+    tz: str
+    kind = "month"
+
+    @classmethod
+    def parse(cls, text_: str, tz: str) -> Month:
+        """Parse ``2026-11`` (the URL form); raise ValidationError naming the month."""
+        try:
+            year_s, month_s = text_.split("-")
+            if len(year_s) != 4 or len(month_s) != 2:
+                raise ValueError
+            day = date(int(year_s), int(month_s), 1)
+        except ValueError:
+            raise ValidationError(f"{text_[:20]!r} är ingen månad (skriv t.ex. 2026-11)",
+                                  field="month") from None
+        errors: dict[str, str] = {}
+        if not check_bounds(day, "month", errors):
+            raise ValidationError(errors)
+        return cls(day.year, day.month, tz)
+
+    @classmethod
+    def containing(cls, day: date, tz: str) -> Month:
+        """Return the month that contains ``day``."""
+        return cls(day.year, day.month, tz)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        nxt = self.shift(1).first_day
+        return nxt - timedelta(days=1)
+
+    def shift(self, months: int) -> Month:
+        """Return the month ``months`` later (negative: earlier)."""
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1, self.tz)
+
+    def same_last_year(self) -> Month:
+        """Return the same month a year earlier."""
+        return Month(self.year - 1, self.month, self.tz)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """Return the month as "november 2026"."""
+        return f"{MONTHS_SV_LONG[self.month - 1]} {self.year}"
+
+    @property
+    def short_label(self) -> str:
+        """Return the month as "nov 2026"."""
+        return f"{MONTHS_SV[self.month - 1]} {self.year}"

@@ -14,6 +14,7 @@ from est import places
 from est.models import Action, Area, Category, Report
 from est.models.hotspots import CLASS_LABELS, Hotspot, HotspotRun
 from est.queries import COUNTED_STATUSES
+from est.weeks import Period, Week
 
 # Classes the group must act on first; the detector may return any of HOTSPOT_CLASSES.
 ACT_FIRST = ("new", "consecutive", "intensifying")
@@ -60,11 +61,13 @@ class HotspotRow:
 
 
 def hotspot_rows(session: Session, run: HotspotRun, area: Area, district: Area | None, *,
-                 complete: bool = True) -> list[HotspotRow]:
+                 complete: bool = True, period: Period | None = None) -> list[HotspotRow]:
     """Return the run's hot spots (inside ``district`` if given), named and ranked by urgency.
 
-    ``complete`` False (the week is still in progress) leaves out the change against the
-    4-week mean: a part week is no drop.
+    ``complete`` False (the period is still in progress) leaves out the change against the
+    4-week mean: a part week is no drop. ``period`` (default: the run's week) is what the
+    counts cover: a month counts its reports in each place, month-dated ones included, and
+    compares them with the 4-week mean scaled to the month's length.
     """
     stmt = select(Hotspot).where(Hotspot.run_id == run.id).order_by(Hotspot.rank)
     if district is not None:
@@ -73,25 +76,33 @@ def hotspot_rows(session: Session, run: HotspotRun, area: Area, district: Area |
     labels = dict(session.execute(select(Category.code, Category.label_sv)).all())
     names = places.names_for_hotspots(session, area.id,
                                       [(h.lineage_id, h.polygon) for h in hotspots])
-    week = week_categories(session, run, area)
-    rows = [_row(h, name, labels, week.get(h.id, []), complete)
+    week = week_categories(session, run, area, period)
+    scale = 1.0 if period is None else period.length / 7
+    rows = [_row(h, name, labels, week.get(h.id, []), complete, scale)
             for h, name in zip(hotspots, names, strict=True)]
     return rank(rows)
 
 
-def week_categories(session: Session, run: HotspotRun, area: Area) -> dict[int, list[tuple]]:
-    """Count the run window's counted reports inside each hot spot outline, per category.
+def week_categories(session: Session, run: HotspotRun, area: Area,
+                    period: Period | None = None) -> dict[int, list[tuple]]:
+    """Count the period's counted reports inside each hot spot outline, per category.
 
     The detector may describe a place by more weeks than the review week; these are the
-    week's own numbers, so the list never shows a week's count beside a longer period's.
+    period's own numbers (default the run's window), so the list never shows a week's count
+    beside a longer period's. A week leaves out reports dated only to a month.
     """
+    start, end = (run.window_start, run.window_end) if period is None else (period.start,
+                                                                          period.end)
+    conds = [Report.occurred_at >= start, Report.occurred_at < end]
+    if period is None or isinstance(period, Week):
+        conds.append(Report.time_precision != "month")
     stmt = (
         select(Hotspot.id, Category.label_sv, func.count())
         .join(Report, func.ST_Intersects(Report.geom, Hotspot.polygon))
         .join(Category, Category.id == Report.category_id)
         .where(Hotspot.run_id == run.id, Report.area_id == area.id,
                Report.status.in_(COUNTED_STATUSES), Report.duplicate_of.is_(None),
-               Report.occurred_at >= run.window_start, Report.occurred_at < run.window_end)
+               *conds)
         .group_by(Hotspot.id, Category.label_sv)
     )
     out: dict[int, list[tuple]] = {}
@@ -121,12 +132,13 @@ def rank(rows: list[HotspotRow]) -> list[HotspotRow]:
 
 
 def _row(h: Hotspot, name: str, labels: dict[str, str], week: list[tuple[str, int]],
-         complete: bool) -> HotspotRow:
+         complete: bool, scale: float = 1.0) -> HotspotRow:
     counts = h.counts or {}
     weekly = [int(v) for v in counts.get("weekly", [])]
     previous = weekly[-MEAN_WEEKS:]
-    mean = sum(previous) / len(previous) if previous else 0.0
-    n = sum(c for _l, c in week)  # the week's reports inside the outline
+    # The usual count for the period: the 4-week mean, times the period's weeks (a month).
+    mean = scale * sum(previous) / len(previous) if previous else 0.0
+    n = sum(c for _l, c in week)  # the period's reports inside the outline
     change = None if mean == 0 or not complete else 100.0 * (n - mean) / mean
     rising = complete and n - mean >= RISING_MIN_EXTRA and (
         mean == 0 or n >= RISING_MIN_RATIO * mean)
@@ -136,7 +148,8 @@ def _row(h: Hotspot, name: str, labels: dict[str, str], week: list[tuple[str, in
     longer = sum(k for _l, k in described) != n
     return HotspotRow(
         hotspot=h, name=name, klass_label=CLASS_LABELS.get(h.klass, h.klass or ""),
-        trend=weekly[-12:] + [n], previous_mean=round(mean, 1), change_pct=change,
+        trend=weekly[-12:] + [n if scale == 1.0 else round(n / scale)],
+        previous_mean=round(mean, 1), change_pct=change,
         rising=rising, urgent=h.klass in ACT_FIRST or rising,
         significance=_significance(n, mean), week_count=n,
         week_categories=week[:3],

@@ -1,8 +1,9 @@
-"""Build the weekly review page: what the group looks at for one ISO week of one municipality."""
+"""Build the review page: what the group looks at for one ISO week (or one calendar month) of
+one municipality."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from est import access
 from est.errors import PermissionDenied, ValidationError
+from est.format import MONTHS_SV
 from est.models import Action, Area, Review
 from est.models.hotspots import Hotspot, HotspotRun
 from est.queries import shown_cells
@@ -19,7 +21,7 @@ from est.review.hotspots import HotspotRow, hotspot_rows
 from est.review.queries import Filters
 from est.services import actions as action_service
 from est.services import hotspots as hotspot_service
-from est.weeks import WEEKDAYS_SV, Week
+from est.weeks import WEEKDAYS_SV, Month, Period, Week
 
 MAX_POINTS = 20_000  # above this a week's reports are drawn as grid cells
 
@@ -28,9 +30,14 @@ MAX_POINTS = 20_000  # above this a week's reports are drawn as grid cells
 class ReviewPage:
     """Everything the review page and its print views show.
 
-    ``total_last_year`` is None when there are no data for that week (missing, not zero).
-    While the week is in progress (``in_progress``) the three totals count the same
-    ``compare_days`` whole days from Monday; with ``compare_days`` 0 there is no comparison.
+    ``period`` is the week or month shown; ``week`` is that week, or for a month the week
+    whose places (hot spot run) the month's counts are given for.
+    ``total_last_year`` is None when there are no data for that period (missing, not zero).
+    While the period is in progress (``in_progress``) the three totals count the same
+    ``compare_days`` whole days from its start; with ``compare_days`` 0 there is no comparison.
+    ``date_only`` counts the period's reports dated to a day without a time (in the map and
+    places, not in the weekday × hour matrix); ``month_only`` lists per month the reports dated
+    only to that month (on a week page: left to the monthly review).
     """
 
     area: Area
@@ -52,10 +59,21 @@ class ReviewPage:
     points: list[tuple[float, float, str, str]]
     cells: list[dict] | None
     min_cell: int = 1
+    period: Period | None = None
+    date_only: int = 0
+    month_only: list[tuple[Month, int]] = field(default_factory=list)
+
+    @property
+    def is_month(self) -> bool:
+        return isinstance(self.period, Month)
 
     @property
     def compare_label(self) -> str:
-        """Return the weekdays compared while the week is in progress, e.g. "mån–tis"."""
+        """Return the days compared while the period is in progress: "mån–tis", "1–24 nov"."""
+        if isinstance(self.period, Month):
+            name = MONTHS_SV[self.period.month - 1]
+            days = max(self.compare_days, 1)
+            return f"1 {name}" if days == 1 else f"1–{days} {name}"
         if self.compare_days <= 1:
             return WEEKDAYS_SV[0]
         return f"{WEEKDAYS_SV[0]}–{WEEKDAYS_SV[self.compare_days - 1]}"
@@ -66,15 +84,18 @@ class ReviewPage:
         return [r for r in self.hotspots if r.urgent]
 
 
-def build_review(session: Session, area_code: str, week: Week, filters: Filters, *,
+def build_review(session: Session, area_code: str, week: Period, filters: Filters, *,
                  actor: access.ActorLike | None = None, today: date | None = None,
                  crs: int = 3006, detect: bool = True, min_cell: int = 1) -> ReviewPage:
-    """Gather the week's hot spots, totals, matrix, points and actions for one area.
+    """Gather the period's hot spots, totals, matrix, points and actions for one area.
 
-    With an ``actor`` the access policy applies: the review is for coordinators, admins and
-    viewers of the municipality, and those who may not see single reports get 200 m cells,
-    hiding cells under ``min_cell`` reports as ``/api/v1/cells.geojson`` does. ``actor=None``
-    is the trusted internal caller (CLI, exports).
+    ``week`` is a :class:`Week` or a :class:`Month`. A month shows the places of the hot spot
+    run of its last (or current) week with the month's counts, reports dated only to the
+    month included. With an ``actor`` the access policy applies: the review is for
+    coordinators, admins and viewers of the municipality, and those who may not see single
+    reports get 200 m cells, hiding cells under ``min_cell`` reports as
+    ``/api/v1/cells.geojson`` does. ``actor=None`` is the trusted internal caller (CLI,
+    exports).
     """
     area = queries.municipality(session, area_code)
     queries.check_filters(session, filters)
@@ -86,10 +107,14 @@ def build_review(session: Session, area_code: str, week: Week, filters: Filters,
         individual = access.can(actor, "report.view_all_organisations")
     district = queries.district(session, area, filters.district)
     today = today or datetime.now(ZoneInfo(week.tz)).date()
-    in_progress = week.monday <= today <= week.sunday
-    days = week.days_done(today) if in_progress else 7
-    run, message = _run_for_week(session, area, week, crs) if detect else (None, None)
-    rows = hotspot_rows(session, run, area, district, complete=not in_progress) if run else []
+    in_progress = week.in_progress(today)
+    days = week.days_done(today) if in_progress else week.length
+    month = week if isinstance(week, Month) else None
+    ref_week = week if isinstance(week, Week) else Week.containing(
+        max(week.first_day, min(week.last_day, today)), week.tz)
+    run, message = _run_for_week(session, area, ref_week, crs) if detect else (None, None)
+    rows = hotspot_rows(session, run, area, district, complete=not in_progress,
+                        period=month) if run else []
     by_lineage: dict = {}
     for a in action_service.list_actions(session, area.id,
                                          lineage_ids=[r.hotspot.lineage_id for r in rows]):
@@ -97,15 +122,15 @@ def build_review(session: Session, area_code: str, week: Week, filters: Filters,
     for r in rows:
         r.actions = by_lineage.get(r.hotspot.lineage_id, [])
     since = queries.data_since(session, area)
-    # Data for last year: reports reach back into that week (else "saknas", never a 0).
-    has_last_year = since is not None and since < week.same_week_last_year().end
+    # Data for last year: reports reach back into that period (else "saknas", never a 0).
+    has_last_year = since is not None and since < week.same_last_year().end
     if days:
         totals = queries.totals(session, area, district, week, filters, days=days,
                                 last_year=has_last_year)
-    else:  # Monday of the running week: nothing whole to compare yet
+    else:  # first day of the running period: nothing whole to compare yet
         totals = [{**t, "last_week": None, "last_year": None} for t in queries.totals(
             session, area, district, week, filters, last_year=False)]
-    so_far = (sum(t["now"] for t in totals) if days in (0, 7) else sum(
+    so_far = (sum(t["now"] for t in totals) if days in (0, week.length) else sum(
         t["now"] for t in queries.totals(session, area, district, week, filters)))
     as_points = individual and so_far <= MAX_POINTS
     points = queries.points(session, area, district, week, filters) if as_points else []
@@ -113,18 +138,20 @@ def build_review(session: Session, area_code: str, week: Week, filters: Filters,
     if not as_points:
         cells = shown_cells(queries.cells(session, area, district, week, filters, crs),
                             1 if individual else min_cell)
-    as_of = min(today, week.sunday + timedelta(days=1))
+    as_of = min(today, week.last_day + timedelta(days=1))
+    date_only, month_only = queries.precision_notes(session, area, district, week, filters)
     return ReviewPage(
-        area=area, week=week, filters=filters, run=run, run_message=message, hotspots=rows,
-        totals=totals, total_now=sum(t["now"] for t in totals),
+        area=area, week=ref_week, filters=filters, run=run, run_message=message,
+        hotspots=rows, totals=totals, total_now=sum(t["now"] for t in totals),
         total_last_week=sum(t["last_week"] for t in totals) if days else None,
         total_last_year=sum(t["last_year"] for t in totals) if has_last_year and days else None,
         total_so_far=so_far, in_progress=in_progress, compare_days=days,
         matrix=queries.matrix(session, area, district, week, filters),
         actions=[(a, action_service.follow_up(session, a, today=as_of, tz=week.tz))
                  for a in queries.week_actions(session, area, week)],
-        review=queries.get_review(session, area.id, week),
-        points=points, cells=cells, min_cell=min_cell,
+        review=queries.get_review(session, area.id, week) if isinstance(week, Week) else None,
+        points=points, cells=cells, min_cell=min_cell, period=week, date_only=date_only,
+        month_only=month_only,
     )
 
 

@@ -1,4 +1,9 @@
-"""Reads of the weekly review: totals, weekday × hour matrix, points, cells, week actions."""
+"""Reads of the EST review by week or month: totals, weekday × hour matrix, points, cells,
+time precision notes, the period's actions.
+
+A week counts the reports dated to a day or finer; reports dated only to a month (stored on
+the 1st at local midnight) belong to the month's review, never to the week of the 1st.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,10 @@ from sqlalchemy.orm import Session
 from est.errors import NotFound, ValidationError
 from est.models import Action, Area, Category, Organisation, Report, Review
 from est.queries import COUNTED_STATUSES
-from est.weeks import Week
+from est.weeks import Month, Period, Week
+
+DATE_ONLY = ("day", "unknown")  # date without time: in maps and counts, not in the matrix
+TIMED = ("exact", "window", "recurring")
 
 
 @dataclass(frozen=True)
@@ -102,17 +110,30 @@ def data_since(session: Session, area: Area) -> datetime | None:
         Report.area_id == area.id, Report.status.in_(COUNTED_STATUSES)))
 
 
-def totals(session: Session, area: Area, district_: Area | None, week: Week, filters: Filters,
-           *, days: int = 7, last_year: bool = True) -> list[dict]:
-    """Count the filtered reports per category: the week and the same days a week and a year
-    before (``days`` whole days from Monday: like with like for a week in progress).
+def in_period(period: Period):
+    """Return the WHERE clause of a period's reports: its time span and, for a week, only
+    reports dated to a day or finer (month-dated ones go to the monthly review)."""
+    conds = [Report.occurred_at >= period.start, Report.occurred_at < period.end]
+    if isinstance(period, Week):
+        conds.append(Report.time_precision != "month")
+    return and_(*conds)
 
+
+def totals(session: Session, area: Area, district_: Area | None, week: Period,
+           filters: Filters, *, days: int | None = None, last_year: bool = True) -> list[dict]:
+    """Count the filtered reports per category: the period, the one before and the same
+    period a year before (``days`` whole days from its start: like with like while it runs).
+
+    A part period leaves out reports dated only to a month (they cover the whole month).
     ``last_year`` False gives ``None`` for last year (no data then: missing, not zero).
     """
-    last_week, year_ago = week.shift(-1), week.same_week_last_year()
+    days = week.length if days is None else days
+    last_week, year_ago = week.shift(-1), week.same_last_year()
+    whole_months = isinstance(week, Month) and days >= week.length
 
-    def between(w: Week):
-        return and_(Report.occurred_at >= w.start, Report.occurred_at < w.cut(days))
+    def between(w: Period):
+        cond = and_(Report.occurred_at >= w.start, Report.occurred_at < w.cut(days))
+        return cond if whole_months else and_(cond, Report.time_precision != "month")
 
     stmt = (
         select(
@@ -134,16 +155,17 @@ def totals(session: Session, area: Area, district_: Area | None, week: Week, fil
     return sorted(rows, key=lambda r: (-r["now"], -r["last_week"], r["label"]))
 
 
-def matrix(session: Session, area: Area, district_: Area | None, week: Week,
+def matrix(session: Session, area: Area, district_: Area | None, week: Period,
            filters: Filters) -> list[list[int]]:
-    """Count the week's reports by ISO weekday (rows) and local hour (columns)."""
+    """Count the period's reports with a time of day by ISO weekday (rows) and local hour
+    (columns); reports dated only to a day or a month have no hour and stay out."""
     local = func.timezone(week.tz, Report.occurred_at)
     dow, hour = func.extract("isodow", local), func.extract("hour", local)
     stmt = (
         select(dow, hour, func.count())
         .where(report_filter(area, district_, filters), Report.occurred_at >= week.start,
                Report.occurred_at < week.end,
-               Report.time_precision.notin_(("unknown", "day", "month")))
+               Report.time_precision.in_(TIMED))
         .group_by(dow, hour)
     )
     out = [[0] * 24 for _ in range(7)]
@@ -152,30 +174,28 @@ def matrix(session: Session, area: Area, district_: Area | None, week: Week,
     return out
 
 
-def points(session: Session, area: Area, district_: Area | None, week: Week,
+def points(session: Session, area: Area, district_: Area | None, week: Period,
            filters: Filters) -> list[tuple[float, float, str, str]]:
-    """Return the week's reports as (lat, lon, category code, kind), oldest first."""
+    """Return the period's reports as (lat, lon, category code, kind), oldest first."""
     stmt = (
         select(func.ST_Y(Report.geom), func.ST_X(Report.geom), Category.code, Report.kind)
         .join(Category, Category.id == Report.category_id)
-        .where(report_filter(area, district_, filters), Report.occurred_at >= week.start,
-               Report.occurred_at < week.end)
+        .where(report_filter(area, district_, filters), in_period(week))
         .order_by(Report.occurred_at)
     )
     return [(round(lat, 5), round(lon, 5), code, kind)
             for lat, lon, code, kind in session.execute(stmt)]
 
 
-def cells(session: Session, area: Area, district_: Area | None, week: Week, filters: Filters,
-          crs: int, cell_m: int = 200) -> list[dict]:
-    """Count the week's filtered reports per ``cell_m`` square (aggregated view)."""
+def cells(session: Session, area: Area, district_: Area | None, week: Period,
+          filters: Filters, crs: int, cell_m: int = 200) -> list[dict]:
+    """Count the period's filtered reports per ``cell_m`` square (aggregated view)."""
     x = func.floor(func.ST_X(func.ST_Transform(Report.geom, crs)) / cell_m)
     y = func.floor(func.ST_Y(func.ST_Transform(Report.geom, crs)) / cell_m)
     inner = (
         select(x.label("cx"), y.label("cy"), func.count().label("n"),
                func.count().filter(Report.kind == "otrygghet").label("otrygghet"))
-        .where(report_filter(area, district_, filters), Report.occurred_at >= week.start,
-               Report.occurred_at < week.end)
+        .where(report_filter(area, district_, filters), in_period(week))
         .group_by(x, y).subquery()
     )
     envelope = func.ST_Transform(func.ST_MakeEnvelope(
@@ -185,18 +205,40 @@ def cells(session: Session, area: Area, district_: Area | None, week: Week, filt
     return [{"count": n, "otrygghet": o, "geometry": json.loads(g)} for n, o, g in rows]
 
 
-def week_actions(session: Session, area: Area, week: Week) -> list[Action]:
-    """Actions of the week's list: decided from the week (its meeting record), or started by
-    its end and open at some point in it."""
-    decided_here = Action.review_id.in_(select(Review.id).where(
-        Review.area_id == area.id, Review.iso_year == week.year, Review.iso_week == week.week))
+def precision_notes(session: Session, area: Area, district_: Area | None, week: Period,
+                    filters: Filters) -> tuple[int, list[tuple[Month, int]]]:
+    """Return the period's filtered reports dated only to a day (no time), and per month the
+    period touches the reports dated only to that month (a week leaves them to the monthly
+    review; a month counts them)."""
+    base = report_filter(area, district_, filters)
+    date_only = session.scalar(select(func.count()).select_from(Report).where(
+        base, in_period(week), Report.time_precision.in_(DATE_ONLY)))
+    months = week.months() if isinstance(week, Week) else [
+        Month.containing(week.first_day, week.tz)]
+    per_month = []
+    for m in months:
+        n = session.scalar(select(func.count()).select_from(Report).where(
+            base, Report.time_precision == "month", Report.occurred_at >= m.start,
+            Report.occurred_at < m.end))
+        if n:
+            per_month.append((m, int(n)))
+    return int(date_only or 0), per_month
+
+
+def week_actions(session: Session, area: Area, week: Period) -> list[Action]:
+    """Actions of the period's list: decided from the week (its meeting record), or started
+    by its end and open at some point in it."""
     ongoing = and_(
-        Action.starts_on <= week.sunday,
+        Action.starts_on <= week.last_day,
         or_(Action.status.in_(("planned", "in_progress")),
-            Action.updated_at >= datetime.combine(week.monday - timedelta(weeks=8), time(0),
-                                                  tzinfo=UTC)),
+            Action.updated_at >= datetime.combine(week.first_day - timedelta(weeks=8),
+                                                  time(0), tzinfo=UTC)),
     )
-    stmt = select(Action).where(Action.area_id == area.id,
-                                or_(decided_here, ongoing)
+    listed = ongoing
+    if isinstance(week, Week):
+        listed = or_(ongoing, Action.review_id.in_(select(Review.id).where(
+            Review.area_id == area.id, Review.iso_year == week.year,
+            Review.iso_week == week.week)))
+    stmt = select(Action).where(Action.area_id == area.id, listed
                                 ).order_by(Action.due_on.asc().nulls_last(), Action.id)
     return list(session.scalars(stmt))

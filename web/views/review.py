@@ -1,7 +1,9 @@
-"""Weekly EST review: the week's map, hot spots, trends, actions, meeting record and print views."""
+"""EST review: the week's (or month's) map, hot spots, trends, actions, meeting record and
+print views."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import (
@@ -24,7 +26,7 @@ from est.errors import ValidationError
 from est.format import number
 from est.models import Category
 from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS
-from est.review import WEEKDAYS_SV, Filters, Week
+from est.review import WEEKDAYS_SV, Filters, Month, Week
 from est.services import actions as action_service
 from est.services.categories import list_categories
 from web import maps
@@ -33,6 +35,7 @@ from web.db import get_session
 from web.guards import arg_int
 
 bp = Blueprint("review", __name__)
+MONTH_SLUG = re.compile(r"\d{4}-\d{2}")
 LEGEND_CLASSES = ("new", "consecutive", "intensifying", "persistent", "oscillating",
                   "sporadic", "diminishing", "historical")
 
@@ -73,9 +76,17 @@ def latest():
 @bp.get("/granskning/<slug>")
 @permission_required("review.view")
 def week(slug: str):
-    """Show the week: map, hot spots ranked by urgency, totals, matrix, actions."""
+    """Show the week (``2026-W47``) or the month (``2026-11``): map, hot spots ranked by
+    urgency, totals, matrix, actions."""
     settings = _settings()
-    week = _week(slug)
+    week: Week | Month
+    if MONTH_SLUG.fullmatch(slug):
+        try:
+            week = Month.parse(slug, settings.timezone)
+        except ValidationError:
+            abort(404, description=f"{slug} är ingen månad (skriv t.ex. 2026-11).")
+    else:
+        week = _week(slug)
     filters = _filters()
     session = get_session()
     page = review_service.build_review(session, settings.municipality, week, filters,
@@ -85,6 +96,7 @@ def week(slug: str):
     return render_template(
         "review/week.html",
         page=page,
+        period=week,
         map=maps.embed(_week_map(page, categories)),
         categories=categories,
         districts=review_service.districts(session, page.area.id),
@@ -101,12 +113,12 @@ def week(slug: str):
     )
 
 
-def _hotspot_features(rows) -> list[dict]:
+def _hotspot_features(rows, span: str = "veckan") -> list[dict]:
     return [
         {"type": "Feature", "geometry": mapping(to_shape(row.hotspot.polygon)),
          "properties": {"class": row.hotspot.klass, "rank": row.position,
                         "label": f"{row.position}. {row.name}: {row.status_label}, "
-                                 f"{row.week_count} rapporter veckan"}}
+                                 f"{number(row.week_count)} rapporter {span}"}}
         for row in rows
     ]
 
@@ -114,7 +126,7 @@ def _hotspot_features(rows) -> list[dict]:
 def _week_map(page, categories: list[Category]):
     session = get_session()
     outline = queries.area_geojson(session, page.area.id)
-    features = _hotspot_features(page.hotspots)
+    features = _hotspot_features(page.hotspots, "månaden" if page.is_month else "veckan")
     # Open where things happen: the hot spots, else the week's reports, else the whole area.
     focus = maps.bounds_of(features) or maps.bounds_of(page.cells or []) or maps.bounds_of(
         [{"geometry": {"coordinates": [p[1], p[0]]}} for p in page.points])
@@ -125,11 +137,12 @@ def _week_map(page, categories: list[Category]):
         for d in review_service.districts(session, page.area.id)], "Kommundelar")
     labels = {c.code: c.label_sv for c in categories}
     colours = maps.category_colours([c.code for c in categories])
+    span = "månaden" if page.is_month else "veckan"
     if page.points:
-        maps.add_report_points(m, page.points, labels, colours, "Rapporter (veckan)")
+        maps.add_report_points(m, page.points, labels, colours, f"Rapporter ({span})")
         maps.add_heatmap(m, [(p[0], p[1]) for p in page.points], "Täthet")
     elif page.cells:
-        maps.add_count_cells(m, page.cells, "Rapporter per ruta (veckan)")
+        maps.add_count_cells(m, page.cells, f"Rapporter per ruta ({span})")
     maps.add_hotspots(m, features, "Hot spots")
     action_marks = []
     for action, _f in page.actions:
