@@ -30,7 +30,7 @@ def main() -> None:
     import numpy as np
 
     from est.pointsio import read_points_csv
-    from geo.evaluation.rolling import rolling_backtest
+    from geo.evaluation.rolling import grid_flagger, rolling_backtest
     from geo.projection import to_projected
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -59,6 +59,14 @@ def main() -> None:
         res = rolling_backtest(x, y, t, share=share, months=args.test_months,
                                train_months=args.train_months, tz=TZ)
         secs = time.perf_counter() - t1
+        if share is not None:
+            # The grids at the nominal share too, for when the places do not fill it.
+            for cell in (25.0, 150.0):
+                g = rolling_backtest(x, y, t, share=share, months=args.test_months,
+                                     train_months=args.train_months, tz=TZ, comparators=(),
+                                     flag=grid_flagger(cell, share * res["study_area_m2"]))
+                row = dict(g["rows"][0], method=f"grid {cell:g} m at the full share")
+                res["rows"].append(row)
         out.append((s, res, secs))
         print(f"  {s}: {secs:.1f} s", flush=True)
     res0 = out[0][1]

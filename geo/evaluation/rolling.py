@@ -164,6 +164,20 @@ def default_flagger(share: float | None, study_m2: float) -> Callable:
     return flag
 
 
+def grid_flagger(cell_m: float, area_m2: float) -> Callable:
+    """Return ``flag(x, y)``: the ``cell_m`` cells with most reports covering ``area_m2`` m²."""
+
+    def flag(x: np.ndarray, y: np.ndarray):
+        keys = _Grid(x, y, cell_m).top(int(round(area_m2 / cell_m**2)))
+        if keys.size == 0:
+            return None
+        ix, iy = grid.unpack(keys)
+        return shapely.union_all(shapely.box(ix * cell_m, iy * cell_m, (ix + 1) * cell_m,
+                                             (iy + 1) * cell_m))
+
+    return flag
+
+
 def rolling_backtest(
     x: np.ndarray,
     y: np.ndarray,

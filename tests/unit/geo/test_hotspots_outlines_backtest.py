@@ -5,7 +5,13 @@ import pytest
 import shapely
 
 from geo.evaluation import backtest
-from geo.evaluation.rolling import COMPARATORS, kde_top, month_starts, rolling_backtest
+from geo.evaluation.rolling import (
+    COMPARATORS,
+    grid_flagger,
+    kde_top,
+    month_starts,
+    rolling_backtest,
+)
 from geo.hotspots import PointSet, detect
 from geo.hotspots.polygons import cell_outline, outline
 from geo.projection import to_wgs84
@@ -134,3 +140,13 @@ def test_weekly_backtest_takes_a_coverage_share():
     x, y, t = _months_of_spots(seed=4, months=3)
     rows, _ = backtest(x, y, t, ("default",), train_weeks=4, test_weeks=2, coverage=0.01)
     assert 0 < rows[0]["area_share"] <= 0.01 and rows[0]["hit_rate"] > 0.2
+
+
+def test_grid_flagger_covers_the_asked_area_with_the_busiest_cells():
+    x, y, t = _months_of_spots(seed=5, months=3)
+    g = grid_flagger(25.0, 30 * 625.0)(x, y)
+    assert g.area == pytest.approx(30 * 625.0)
+    assert shapely.intersects_xy(g, x, y).sum() > 0.2 * x.size  # the three spots
+    res = rolling_backtest(x, y, t, months=2, train_months=1, tz="UTC", comparators=(),
+                           flag=grid_flagger(25.0, 30 * 625.0))
+    assert res["rows"][0]["area_share"] * res["study_area_m2"] == pytest.approx(30 * 625.0)
