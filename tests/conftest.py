@@ -116,6 +116,7 @@ def app_config(database_url: str, session_factory) -> dict:
         "EST_SESSION_FACTORY": session_factory,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "EST_PRINT_BASEMAP": False,  # printed maps fetch no tiles unless a test serves them
     }
 
 

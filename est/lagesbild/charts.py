@@ -1,20 +1,22 @@
-"""Charts and the static hot spot map as PNG (matplotlib, Agg canvas; no display needed)."""
+"""Charts and the printed map as PNG (matplotlib, Agg canvas; no display needed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
-import math
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from shapely.geometry import shape
 
 from est import format as sv
+from est.lagesbild.model import Chart, Lagesbild
 from est.lagesbild.suppress import Hidden
-from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS, HOTSPOT_CLASSES
+from est.printmap import TileSource, draw_map
 
 KIND_COLOURS = {"incident": "#1f4e79", "otrygghet": "#c0392b"}
 DPI = 110
+MAP_KEY = "chart_hotspot_map"
+MAP_TITLE = "Karta över hot spots (brännpunkter) och otrygga platser"
 
 
 def _png(fig: Figure) -> bytes:
@@ -114,47 +116,36 @@ def bars(labels: list[str], values: list, k: int, colour: str = "#c0392b",
 
 
 def hotspot_map(outline: dict | None, districts: list[dict], hotspots: list[dict]) -> bytes:
-    """Static map: area outline, districts and hot spot polygons coloured by class (WGS84).
+    """Static map built with the data: outline, districts and hot spots by class (WGS84).
 
-    ``hotspots`` are GeoJSON features with ``rank`` and ``class`` properties. The y axis is
-    stretched by 1/cos(latitude) so shapes keep their proportions; no tiles are needed.
+    No tiles are fetched while building; exports replace this chart with
+    :func:`printed_map` (basemap from the tile server, otrygga platser, labelled places).
     """
-    fig = Figure(figsize=(7.5, 6.0))
-    ax = fig.add_subplot()
+    return draw_map(outline, hotspots, (), None, districts=districts).png
 
-    def draw(geom, **kw):
-        polys = getattr(geom, "geoms", [geom])
-        for p in polys:
-            xs, ys = p.exterior.xy
-            if kw.get("fill"):
-                ax.fill(xs, ys, color=kw["color"], alpha=0.55, lw=0)
-            ax.plot(xs, ys, color=kw.get("edge", kw["color"]), lw=kw.get("lw", 1))
 
-    lat0 = 59.0
-    if outline:
-        g = shape(outline)
-        draw(g, color="#1f3a93", lw=1.2)
-        lat0 = g.centroid.y
-    for d in districts:
-        draw(shape(d["geometry"]), color="#9aa5b1", lw=0.6)
-    for f in hotspots:
-        g = shape(f["geometry"])
-        klass = f["properties"].get("class")
-        draw(g, color=CLASS_COLOURS.get(klass, "#555555"), fill=True, lw=0.8)
-        c = g.representative_point()
-        ax.annotate(str(f["properties"]["rank"]), (c.x, c.y), fontsize=8, weight="bold",
-                    xytext=(4, 4), textcoords="offset points")
-    if hotspots:  # zoom to the hot spots with a margin, the outline stays as context
-        xs = [b for f in hotspots for b in shape(f["geometry"]).bounds[0::2]]
-        ys = [b for f in hotspots for b in shape(f["geometry"]).bounds[1::2]]
-        pad_x = max(0.01, (max(xs) - min(xs)) * 0.15)
-        pad_y = max(0.005, (max(ys) - min(ys)) * 0.15)
-        ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
-        ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
-    ax.set_aspect(1 / math.cos(math.radians(lat0)))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    handles = [ax.plot([], [], "s", color=CLASS_COLOURS[k], label=CLASS_LABELS[k])[0]
-               for k in HOTSPOT_CLASSES]
-    ax.legend(handles=handles, fontsize=7, loc="lower right")
-    return _png(fig)
+def printed_map(lb: Lagesbild, source: TileSource | None, attribution: str = "") -> Lagesbild:
+    """Return ``lb`` with its map composed for print: basemap tiles from ``source`` (or a
+    note that the tile server could not be reached), hot spots, otrygga platser, labels."""
+    features = lb.geojson.get("features", [])
+    hot = [f for f in features if f["properties"].get("layer") == "hotspot"]
+    places = [f for f in features if f["properties"].get("layer") == "otrygghet_place"]
+    if not hot and not places:
+        return lb
+    printed = draw_map(lb.outline, hot, places, source, attribution)
+    title = f"{MAP_TITLE}. {printed.note}" if printed.note else MAP_TITLE
+    chart = Chart(MAP_KEY, title, printed.png,
+                  "Karta med hot spots numrerade efter rang och otrygga platser, med namn")
+    sections, done = [], False
+    for s in lb.sections:
+        if any(c.key == MAP_KEY for c in s.charts):
+            s = dataclasses.replace(s, charts=[chart if c.key == MAP_KEY else c
+                                               for c in s.charts])
+            done = True
+        sections.append(s)
+    if not done:  # no hot spot map yet (no hot spots): put it with the otrygga platser
+        keys = [s.key for s in sections]
+        home = "otrygghet" if "otrygghet" in keys else "hotspots" if "hotspots" in keys else None
+        sections = [dataclasses.replace(s, charts=[*s.charts, chart]) if s.key == home else s
+                    for s in sections]
+    return dataclasses.replace(lb, sections=sections)

@@ -11,12 +11,13 @@ from flask import Blueprint, Response, current_app, render_template, request
 from est import format as sv
 from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
 from est.errors import ValidationError
-from est.lagesbild import FORMATS, parse_period, render
+from est.lagesbild import FORMATS, charts, parse_period, render
 from est.lagesbild.cache import LagesbildCache
 from est.lagesbild.render import html_fragment
 from web import maps
 from web.auth import roles_required
 from web.db import get_session
+from web.maps import printing
 
 bp = Blueprint("lagesbild", __name__)
 STAFF = ("admin", "coordinator", "viewer")
@@ -85,10 +86,17 @@ def export(fmt: str):
     if fmt not in FORMATS:
         raise ValidationError(f"Okänt format {fmt!r}; välj {', '.join(FORMATS)}.", field="format")
     args = build_args(audience)
-    body = cache().render(get_session(), fmt, render, **args)
+    body = cache().render(get_session(), fmt, _printed, **args)
     first, last = parse_period(args["start"], args["end"])
     suffix = "" if audience == "public" else f"-{audience}"
     return download(body, fmt, f"lagesbild-{args['area_code']}-{first}-{last}{suffix}")
+
+
+def _printed(lb, fmt: str) -> bytes:
+    """Render an export; documents get the printed map (basemap tiles fetched now, cached)."""
+    if fmt in ("pdf", "docx", "html"):
+        lb = charts.printed_map(lb, printing.tile_source(), printing.attribution())
+    return render(lb, fmt)
 
 
 def _map(lb) -> folium.Map:

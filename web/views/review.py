@@ -33,6 +33,7 @@ from web import maps
 from web.auth import current_actor, permission_required
 from web.db import get_session
 from web.guards import arg_int
+from web.maps import printing
 
 bp = Blueprint("review", __name__)
 MONTH_SLUG = re.compile(r"\d{4}-\d{2}")
@@ -236,7 +237,8 @@ def _print_view(slug: str, template: str, name: str):
                                  min_cell=settings.min_cell)
     html = render_template(template, week=week, **data, weekdays=WEEKDAYS_SV,
                            status_labels=action_service.STATUS_LABELS, num=number,
-                           generated=datetime.now(settings.tz))
+                           generated=datetime.now(settings.tz),
+                           print_map=printing.meeting_map(data["page"]))
     if request.args.get("format") == "pdf":
         from weasyprint import HTML
 
