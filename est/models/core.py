@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -167,6 +168,11 @@ class Report(Base):
         Index("ix_report_occurred_at", "occurred_at"),
         Index("ix_report_area_id_occurred_at", "area_id", "occurred_at"),
         Index("ix_report_status", "status"),
+        # Month-dated reports (migration 0009): weeks skip them, months count them.
+        Index("ix_report_dated_occurred_at", "occurred_at",
+              postgresql_where=text("time_precision <> 'month'")),
+        Index("ix_report_month_dated", "area_id", "occurred_at", postgresql_include=["status"],
+              postgresql_where=text("time_precision = 'month'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True,
