@@ -62,10 +62,9 @@ def _load(session: Session, n_month: int, n_timed: int, today) -> None:
     session.commit()
     # Autovacuum does this after a bulk import; the month-dated counts then come from the
     # index alone (ix_report_month_dated, migration 0009).
-    conn = session.connection().connection
-    conn.autocommit = True
-    conn.execute("VACUUM ANALYZE report")
-    conn.autocommit = False
+    bind = session.get_bind()
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE report"))
 
 
 def _said(html: str) -> str:
