@@ -11,8 +11,12 @@ from flask import Flask
 from est.config import load_settings
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the Flask app; ``config`` overrides environment variables (used by tests)."""
+def create_app(config: Mapping[str, Any] | None = None, *, pages: bool = True) -> Flask:
+    """Create the Flask app; ``config`` overrides environment variables (used by tests).
+
+    ``pages=False`` leaves out the web pages (blueprints, HTTP error handlers): the quick app
+    the ``est`` commands run in.
+    """
     app = Flask(__name__)
     overrides = dict(config or {})
     env = {**os.environ, **{k: str(v) for k, v in overrides.items() if isinstance(v, str)}}
@@ -29,8 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_proxy(app)
     register_database(app)
     register_extensions(app)
-    register_blueprints(app)
-    register_error_handlers(app)
+    if pages:
+        register_blueprints(app)
+        register_error_handlers(app)
     register_commands(app)
     return app
 
