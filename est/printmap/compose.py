@@ -32,6 +32,7 @@ PLACE_COLOUR = "#6c3483"
 MIN_SPAN_M = 1_500.0  # never zoom closer than this (EPSG:3857 metres)
 MIN_SHAPE_PX = 12.0  # a hot spot smaller than this on paper also gets a ring in its colour
 LABEL_PT = 7.5
+SAME_NAME_PX = 150.0
 NOTE_UNREACHABLE = "Bakgrundskarta saknas: tile-servern kunde inte nås"
 
 
@@ -207,8 +208,16 @@ def draw_map(outline: dict | None, hotspots: Sequence[dict], places: Sequence[di
         w, h, _d = renderer.get_text_width_height_descent(text, font, ismath=False)
         sizes.append((w + 2 * pad, h + 2 * pad))
     pixel_anchors = [_px(ax, x, y) for x, y in anchors]
-    # Hot spots first (in rank order), then otrygga platser.
-    order = list(range(hs_anchor_start, len(anchors))) + list(range(hs_anchor_start))
+    # Hot spots first (in rank order), then otrygga platser; a name already written within
+    # SAME_NAME_PX is not written again (one "Hallsberg tätort" for a cluster, not six).
+    order: list[int] = []
+    for i in list(range(hs_anchor_start, len(anchors))) + list(range(hs_anchor_start)):
+        if not any(texts[j][0] == texts[i][0]
+                   and math.dist(pixel_anchors[j], pixel_anchors[i]) < SAME_NAME_PX
+                   for j in order):
+            order.append(i)
+    obstacles += [Box(x - 9, y - 9, x + 9, y + 9)  # unlabelled markers stay uncovered
+                  for i, (x, y) in enumerate(pixel_anchors) if i not in order]
     placed = place_labels([pixel_anchors[i] for i in order], [sizes[i] for i in order],
                           Box(0, 0, width_px, height_px), obstacles, gap=12, marker=18)
     n_placed = 0

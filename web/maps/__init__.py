@@ -13,6 +13,7 @@ from web.maps.base import (
     bounds_of,
     embed,
 )
+from web.maps.data import district_features
 from web.maps.layers import (
     CATEGORY_PALETTE,
     DataLayer,
@@ -31,5 +32,6 @@ __all__ = [
     "CATEGORY_PALETTE", "LOCAL_ASSETS", "DataLayer", "ThirdPartyAssetError", "add_action_markers",
     "add_boundary", "add_count_cells", "add_districts", "add_heatmap", "add_hotspots",
     "add_layer_control", "add_legend", "add_places", "add_report_points", "after_map",
-    "base_map", "bounds_of", "category_colours", "embed", "js_json", "localise",
+    "base_map", "bounds_of", "category_colours", "district_features", "embed", "js_json",
+    "localise",
 ]

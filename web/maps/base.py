@@ -19,12 +19,27 @@ def base_map(bounds: list[list[float]] | None = None, **kwargs) -> folium.Map:
     """Return a map on the configured tile server fitted to ``bounds`` (WGS84 degrees,
     [[south, west], [north, east]])."""
     settings = current_app.config["EST_SETTINGS"]
-    m = localise(folium.Map(tiles=None, control_scale=True, **kwargs))
+    m = localise(folium.Map(tiles=None, control_scale=False, **kwargs))
     folium.TileLayer(settings.tile_url, attr=_attribution(settings), name="Karta",
                      max_zoom=19).add_to(m)
+    _MetricScale().add_to(m)
     if bounds:
         m.fit_bounds(bounds)
     return m
+
+
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (Swedish maps have no miles); the map is
+    also kept as ``window.estMap`` (one map per page) for our scripts and browser tests."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}L.control.scale({metric: true, imperial: false, "
+        "position: 'bottomleft'}).addTo({{ this._parent.get_name() }});\n"
+        "window.estMap = {{ this._parent.get_name() }};\n{% endmacro %}")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
 
 
 def _attribution(settings) -> str:
@@ -87,13 +102,23 @@ def after_map(m: folium.Map, function: str, data: Any = None) -> None:
     _AfterMap(function, data).add_to(m)
 
 
-def add_legend(m: folium.Map, rows: list[tuple[str, str]], title: str) -> None:
-    """Add a legend box (Swedish labels, HTML-escaped) in the lower corner."""
-    items = "".join(
-        f'<li><span class="swatch" style="{escape(style)}"></span>{escape(label)}</li>'
-        for style, label in rows)
+def add_legend(m: folium.Map, rows: list[tuple[str, str]], title: str,
+               groups: list[tuple[str, list[tuple[str, str]]]] | None = None) -> None:
+    """Add a legend box (Swedish labels, HTML-escaped) in the lower corner.
+
+    ``rows`` are (CSS style of the swatch, label); each of ``groups`` is a subheading with its
+    own rows, shown in two columns (e.g. the categories a map colours its reports by).
+    """
+    def items(rows_: list[tuple[str, str]]) -> str:
+        return "".join(
+            f'<li><span class="swatch" style="{escape(style)}"></span>{escape(label)}</li>'
+            for style, label in rows_)
+
+    extra = "".join(f'<p class="legend-group">{escape(heading)}</p>'
+                    f'<ul class="cols">{items(group_rows)}</ul>'
+                    for heading, group_rows in groups or [] if group_rows)
     html = (f'<div class="map-legend" role="region" aria-label="{escape(title)}">'
-            f"<strong>{escape(title)}</strong><ul>{items}</ul></div>")
+            f"<strong>{escape(title)}</strong><ul>{items(rows)}</ul>{extra}</div>")
     m.get_root().html.add_child(Element(html))
 
 

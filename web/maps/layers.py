@@ -19,10 +19,14 @@ from jinja2 import Template
 from est.models.hotspots import CLASS_COLOURS
 from web.maps.assets import js_json
 
+# Twenty colours, so the categories of one map get a colour each (assign them over the
+# categories a map shows, not over the whole taxonomy).
 CATEGORY_PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
-                    "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
+                    "#a6761d", "#666666", "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6",
+                    "#17becf", "#000080", "#800000", "#bcbd22", "#ff00ff", "#8dd3c7",
+                    "#003c30", "#fdbf6f")
 # The drawing functions of est-maps.js a layer may call.
-DRAWERS = {"geojson", "badges", "actions", "points"}
+DRAWERS = {"geojson", "badges", "actions", "points", "labels"}
 
 
 class DataLayer(JSCSSMixin, folium.FeatureGroup):
@@ -102,23 +106,32 @@ def add_places(m: folium.Map, features: list[dict], name: str, colour: str = "#6
 
 
 def add_districts(m: folium.Map, features: list[dict], name: str) -> None:
-    """Draw district outlines (dashed, no fill), each named in its tooltip."""
+    """Draw district outlines (dashed, no fill), each named by a label on the map (text drawn
+    with ``textContent`` at a point inside the district) and in its tooltip."""
     if not features:
         return
-    DataLayer("geojson", {
+    group = DataLayer("geojson", {
         "data": _collection([{"type": "Feature", "geometry": f["geometry"],
                               "properties": {"name": f["properties"].get("name")}}
                              for f in features]),
         "style": {"color": "#34495e", "weight": 1.5, "dashArray": "5 5", "fillOpacity": 0},
         "fields": [["name", None]],
-    }, name=name).add_to(m)
+    }, name=name)
+    labels = []
+    for f in features:
+        if f["properties"].get("name"):
+            c = shapely.geometry.shape(f["geometry"]).representative_point()
+            labels.append({"lat": c.y, "lon": c.x, "text": f["properties"]["name"]})
+    DataLayer("labels", {"labels": labels}).add_to(group)
+    group.add_to(m)
 
 
 def add_hotspots(m: folium.Map, features: list[dict], name: str) -> None:
     """Draw hot spot polygons coloured by class, each with a numbered badge (its rank).
 
     A hot spot is often smaller than a few pixels when the map shows a whole municipality,
-    so the badge keeps it findable at every zoom; the polygon shows its extent up close.
+    so the badge keeps it findable at every zoom, ringed in the class colour while the
+    polygon is under 10 pixels across; the polygon shows its extent up close.
     """
     if not features:
         return
@@ -130,9 +143,12 @@ def add_hotspots(m: folium.Map, features: list[dict], name: str) -> None:
             "label": props.get("label"),
             "style": {"color": colour, "weight": 3, "fillOpacity": 0.25, "fillColor": colour}}})
         if props.get("rank") is not None:
-            c = shapely.geometry.shape(f["geometry"]).representative_point()
+            shp = shapely.geometry.shape(f["geometry"])
+            c = shp.representative_point()
+            west, south, east, north = shp.bounds
             badges.append({"lat": c.y, "lon": c.x, "rank": props["rank"], "colour": colour,
-                           "label": props.get("label")})
+                           "label": props.get("label"),
+                           "bounds": [[south, west], [north, east]]})
     group = DataLayer("geojson", {"data": _collection(polygons), "fields": [["label", None]]},
                       name=name)
     DataLayer("badges", {"badges": badges}).add_to(group)

@@ -29,6 +29,7 @@ def index():
     outline = queries.area_geojson(session, area.id)
     m = maps.base_map(maps.bounds_of(cells) or outline["bounds"])
     maps.add_boundary(m, outline["geometry"], area.name)
+    maps.add_districts(m, maps.district_features(area.id), "Kommundelar")
     maps.add_count_cells(m, cells, f"Rapporter {shown.window.label}",
                          fields=(("count", "Rapporter"),))
     maps.add_layer_control(m)

@@ -11,9 +11,10 @@ from flask import Blueprint, Response, current_app, render_template, request
 from est import format as sv
 from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
 from est.errors import ValidationError
-from est.lagesbild import FORMATS, charts, parse_period, render
+from est.lagesbild import FORMATS, charts, parse_period, render, resolve_area
 from est.lagesbild.cache import LagesbildCache
 from est.lagesbild.render import html_fragment
+from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS
 from web import maps
 from web.auth import roles_required
 from web.db import get_session
@@ -105,6 +106,8 @@ def _map(lb) -> folium.Map:
     m = maps.base_map(maps.bounds_of([f for f in features if f["properties"]["layer"]
                                       == "hotspot"] or [outline]))
     maps.add_boundary(m, lb.outline, lb.area_name)
+    area = resolve_area(get_session(), lb.area_code)
+    maps.add_districts(m, maps.district_features(area.parent_id or area.id), "Kommundelar")
 
     def layer(name: str) -> list[dict]:
         return [f for f in features if f["properties"]["layer"] == name]
@@ -120,4 +123,14 @@ def _map(lb) -> folium.Map:
                                  f"{sv.number(f['properties']['count'])} rapporter"}}
         for i, f in enumerate(layer("hotspot"), start=1)], "Hot spots (brännpunkter)")
     maps.add_layer_control(m)
+    shown = sorted({f["properties"]["class"] for f in layer("hotspot")},
+                   key=lambda k: (k is None, str(k)))
+    legend = [(f"background:{CLASS_COLOURS.get(k, CLASS_COLOURS[None])};opacity:.6",
+               f"Hot spot: {CLASS_LABELS.get(k, k)}") for k in shown]
+    legend += [("background:#fff;border-radius:50%;border:3px solid #c0392b",
+                "Liten hot spot: ring runt numret"),
+               ("background:#6c3483;opacity:.4;border:2px solid #6c3483", "Otrygg plats"),
+               ("background:#c0392b;opacity:.5", "Händelser per ruta (mörkare = fler)"),
+               ("border-top:2px dashed #34495e;height:0", "Kommundel")]
+    maps.add_legend(m, legend, "Teckenförklaring")
     return m

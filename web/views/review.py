@@ -133,11 +133,10 @@ def _week_map(page, categories: list[Category]):
         [{"geometry": {"coordinates": [p[1], p[0]]}} for p in page.points])
     m = maps.base_map(focus or outline["bounds"])
     maps.add_boundary(m, outline["geometry"], page.area.name)
-    maps.add_districts(m, [
-        {"type": "Feature", "geometry": mapping(to_shape(d.geom)), "properties": {"name": d.name}}
-        for d in review_service.districts(session, page.area.id)], "Kommundelar")
+    maps.add_districts(m, maps.district_features(page.area.id), "Kommundelar")
     labels = {c.code: c.label_sv for c in categories}
-    colours = maps.category_colours([c.code for c in categories])
+    # A colour per category shown this week (distinct up to 20; the legend names them).
+    colours = maps.category_colours(sorted({p[2] for p in page.points}))
     span = "månaden" if page.is_month else "veckan"
     if page.points:
         maps.add_report_points(m, page.points, labels, colours, f"Rapporter ({span})")
@@ -158,8 +157,14 @@ def _week_map(page, categories: list[Category]):
     legend += [("background:#888;border-radius:50%;border:1px solid #222", "Händelse (fylld)"),
                ("background:#fff;border-radius:50%;border:3px solid #888",
                 "Otrygghet (ring)"),
-               ("background:#f1c40f;transform:rotate(45deg);border:2px solid #000", "Åtgärd")]
-    maps.add_legend(m, legend, "Teckenförklaring")
+               ("background:#f1c40f;transform:rotate(45deg);border:2px solid #000", "Åtgärd"),
+               ("background:#fff;border-radius:50%;border:3px solid #c0392b",
+                "Liten hot spot: ring runt numret")]
+    # The week's reports are coloured by category: name each colour shown on the map.
+    shown = sorted({p[2] for p in page.points}, key=lambda c: labels.get(c, c))
+    maps.add_legend(m, legend, "Teckenförklaring", groups=[("Kategorier (färg)", [
+        (f"background:{colours.get(c, '#333')};border-radius:50%", labels.get(c, c))
+        for c in shown])])
     return m
 
 

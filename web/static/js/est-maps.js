@@ -42,9 +42,31 @@
       }).addTo(group);
     },
 
-    /* Numbered hot spot badges in their class colour. */
+    /* Numbered hot spot badges in their class colour. A hot spot smaller than RING_PX on
+       screen (a few 25 m cells at municipality zoom) also gets a ring in its class colour,
+       so its outline can be found; up close the polygon itself shows the extent. */
     badges: function (group, o) {
+      var RING_PX = 10, rings = [];
+      function update(map) {
+        rings.forEach(function (r) {
+          var a = map.latLngToLayerPoint(r.bounds[0]), b = map.latLngToLayerPoint(r.bounds[1]);
+          var small = Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y)) < RING_PX;
+          if (small && !group.hasLayer(r.ring)) { group.addLayer(r.ring); }
+          if (!small && group.hasLayer(r.ring)) { group.removeLayer(r.ring); }
+        });
+      }
+      group.on("add", function () {
+        var map = group._map;
+        if (!map) { return; }
+        update(map);
+        map.on("zoomend", function () { update(map); });
+      });
       o.badges.forEach(function (b) {
+        if (b.bounds) {
+          rings.push({bounds: b.bounds, ring: L.circleMarker([b.lat, b.lon], {
+            radius: 17, color: b.colour, weight: 3, fill: false, interactive: false,
+            className: "hs-ring"})});
+        }
         var badge = document.createElement("span");
         badge.className = "hs-rank";
         badge.textContent = text(b.rank);
@@ -54,6 +76,19 @@
           icon: L.divIcon({html: badge, className: "hs-rank-icon", iconSize: [24, 24],
                            iconAnchor: [12, 12]})
         }).bindTooltip(function () { return box([[null, b.label]]); }).addTo(group);
+      });
+    },
+
+    /* Names as map labels (districts): plain text at a point, not interactive. */
+    labels: function (group, o) {
+      o.labels.forEach(function (l) {
+        var span = document.createElement("span");
+        span.className = "map-label";
+        span.textContent = text(l.text);
+        L.marker([l.lat, l.lon], {
+          keyboard: false, interactive: false,
+          icon: L.divIcon({html: span, className: "map-label-icon", iconSize: null})
+        }).addTo(group);
       });
     },
 
