@@ -95,3 +95,12 @@ def test_agenda_pdf_has_the_printed_map(client, login, tiles, fixture_reports): 
     assert "Karta över veckans hot spots" in pdf_text(resp.data)
     html = client.get("/granskning/2025-W12/dagordning").get_data(as_text=True)
     assert 'class="print-map"' in html and "data:image/png;base64," in html
+
+
+def test_cli_pdf_has_the_basemap(runner, tiles, tmp_path, fixture_reports):  # noqa: F811
+    out = tmp_path / "lb.pdf"
+    result = runner.invoke(args=["lagesbild", "--from", str(START), "--to", str(END),
+                                 "--format", "pdf", "--audience", "internal", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert tiles.requests
+    assert "Bakgrundskarta saknas" not in pdf_text(out.read_bytes())

@@ -11,11 +11,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from est.errors import ValidationError
-from est.lagesbild import FORMATS, build_lagesbild, parse_period, render
+from est.lagesbild import FORMATS, build_lagesbild, charts, parse_period, render
 from est.lagesbild.render import DOCUMENT_FORMATS
 from est.promises.draft import draft_promise
 from web.cli.base import EstCommand, EstGroup
 from web.db import get_session
+from web.maps import printing
 
 
 def _write(path: str, body: bytes) -> None:
@@ -65,6 +66,8 @@ def lagesbild(start, end, area, fmt, output, min_cell, audience) -> None:
     parse_period(start, end)
     _check_output(output)
     lb = _build(start, end, area, min_cell, audience)
+    if fmt in ("pdf", "docx", "html"):  # the printed map: basemap tiles fetched now, cached
+        lb = charts.printed_map(lb, printing.tile_source(), printing.attribution())
     _write(output, render(lb, fmt))
     click.echo(f"Wrote {lb.title} ({fmt}) to {output}.")
 
