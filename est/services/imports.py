@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from est.db import transaction
 from est.errors import ValidationError
 from est.models import REPORT_KINDS, Category, Organisation
-from est.models.core import new_receipt_ref
+from est.models.core import RECEIPT_ALPHABET, RECEIPT_LENGTH
 from est.pointsio import PointsFileError, PointsTable, format_errors, read_points
 from est.queries import area_by_code
 from est.services.reports import FUTURE_TOLERANCE
@@ -36,6 +37,7 @@ IMPORT_KEY_PREFIX = "import:"
 MAX_ERRORS_SHOWN = 10
 PROGRESS_MIN_ROWS = 10_000  # smaller files are imported silently
 PROGRESS_EVERY = 25_000
+COPY_NULL = "\\N"
 KIND_NAMES = {"incident": "incident", "händelse": "incident", "handelse": "incident",
               "otrygghet": "otrygghet"}
 
@@ -314,33 +316,73 @@ def _existing_keys(session: Session, keys: list[str]) -> set[str]:
 def _copy(session: Session, table: PointsTable, fresh: list[int], keys: list[str],
           cats: list[Category], org_ids: list[int | None], area_id: int, filename: str,
           say: Progress) -> None:
-    """Bulk-load the new rows, their otrygghet reasons and 'created' audit events with COPY."""
+    """Bulk-load the new rows, their otrygghet reasons and 'created' audit events with COPY.
+
+    Rows are written as COPY text in chunks (one ``write`` per chunk, no per-row adaptation);
+    values that can hold user text (the file name, category codes) are escaped for COPY.
+    """
     assert table.t is not None and table.date_only is not None
     cursor = session.connection().connection.cursor()
     times = np.datetime_as_string(table.t, unit="s")
     lon, lat = table.lon.tolist(), table.lat.tolist()
-    ids = {i: uuid.uuid4() for i in fresh}
+    ids = [str(uuid.uuid4()) for _ in fresh]
+    refs = _receipt_refs(session, len(fresh))
     columns = ("id, kind, category_id, geom, area_id, occurred_at, time_precision, source, "
                "organisation_id, status, visibility, idempotency_key, receipt_ref")
+    note = _copy_text(f"Importerad från {filename}")
+    audit_head = {c.id: _copy_text('{"status": "reviewed", "source": "import", "category": '
+                                   + json.dumps(c.code) + ', "lon": ') for c in set(cats)}
     with cursor.copy(f"COPY report ({columns}) FROM STDIN") as copy:
-        for n, i in enumerate(fresh, 1):
-            cat = cats[i]
-            copy.write_row((
-                ids[i], cat.kind, cat.id,
-                f"SRID=4326;POINT({lon[i]!r} {lat[i]!r})", area_id,
-                f"{times[i]}Z", _precision(table, i), "import",
-                org_ids[i], "reviewed", "staff", keys[i], new_receipt_ref(),
-            ))
-            if n % PROGRESS_EVERY == 0:
-                say(f"stored {n:,} of {len(fresh):,} reports")
+        for begin in range(0, len(fresh), PROGRESS_EVERY):
+            rows = []
+            for n in range(begin, min(begin + PROGRESS_EVERY, len(fresh))):
+                i = fresh[n]
+                cat, org = cats[i], org_ids[i]
+                org_text = COPY_NULL if org is None else org
+                rows.append(f"{ids[n]}\t{cat.kind}\t{cat.id}\tSRID=4326;POINT({lon[i]!r} "
+                            f"{lat[i]!r})\t{area_id}\t{times[i]}Z\t{_precision(table, i)}\t"
+                            f"import\t{org_text}\treviewed\tstaff\t"
+                            f"{keys[i]}\t{refs[n]}\n")
+            copy.write("".join(rows))
+            say(f"stored {begin + len(rows):,} of {len(fresh):,} reports")
     with cursor.copy("COPY report_reason (report_id, category_id) FROM STDIN") as copy:
-        for i in fresh:
-            if cats[i].kind == "otrygghet":
-                copy.write_row((ids[i], cats[i].id))
-    note = f"Importerad från {filename}"
+        copy.write("".join(f"{ids[n]}\t{cats[i].id}\n" for n, i in enumerate(fresh)
+                           if cats[i].kind == "otrygghet"))
     with cursor.copy("COPY audit_event (report_id, action, new, note) FROM STDIN") as copy:
-        for i in fresh:
-            copy.write_row((ids[i], "created", json.dumps({
-                "status": "reviewed", "source": "import", "category": cats[i].code,
-                "lon": lon[i], "lat": lat[i]}), note))
+        for begin in range(0, len(fresh), PROGRESS_EVERY):
+            copy.write("".join(
+                f"{ids[n]}\tcreated\t{audit_head[cats[i].id]}{lon[i]!r}, \"lat\": {lat[i]!r}}}"
+                f"\t{note}\n"
+                for n, i in enumerate(fresh[begin:begin + PROGRESS_EVERY], begin)))
     say(f"stored {len(fresh):,} reports, reasons and audit events")
+
+
+def _copy_text(value: str) -> str:
+    """Escape ``value`` for a field of COPY's text format."""
+    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def _receipt_refs(session: Session, n: int) -> list[str]:
+    """Return ``n`` new random receipt references, unique among themselves and stored ones.
+
+    Drawn in bulk from the operating system's random source: each character is the low five
+    bits of a random byte (the alphabet has 32 letters), like :func:`new_receipt_ref`.
+    """
+    alphabet = np.array(list(RECEIPT_ALPHABET))
+    assert alphabet.size == 32
+    refs: list[str] = []
+    taken: set[str] = set()
+    while len(refs) < n:
+        want = n - len(refs)
+        codes = np.frombuffer(secrets.token_bytes(want * RECEIPT_LENGTH), dtype=np.uint8) & 31
+        letters = alphabet[codes.reshape(want, RECEIPT_LENGTH)]
+        drawn = ["".join(row) for row in letters.tolist()]
+        stored = set(session.scalars(
+            text("SELECT receipt_ref FROM report WHERE receipt_ref = ANY(CAST(:r AS text[]))"),
+            {"r": drawn}))
+        for ref in drawn:
+            if ref not in taken and ref not in stored:
+                taken.add(ref)
+                refs.append(ref)
+    return refs

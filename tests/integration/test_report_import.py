@@ -9,8 +9,9 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
 from est.errors import NotFound, ValidationError
-from est.models import Report, report_reason
+from est.models import Category, Report, report_reason
 from est.models.audit import AuditEvent
+from est.models.core import RECEIPT_ALPHABET
 from est.services.imports import IMPORT_KEY_PREFIX, import_reports
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -262,3 +263,21 @@ def test_big_files_report_progress(db_session, area, tmp_path):
     assert db_session.scalar(select(func.count()).select_from(Report)
                              .where(Report.source == "import")) == 12_000
     assert messages[0].startswith("read 12,000 rows") and "stored 12,000" in messages[-1]
+
+
+def test_copy_text_escapes_the_file_name_and_receipts_are_unique(db_session, area, tmp_path):
+    name = "rapporter\t2025\\mars.csv"
+    run(db_session, write(tmp_path, VALID_CSV, name=name))
+    rows = imported(db_session)
+    events = {e.report_id: e for e in db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "created"))}
+    for report in rows:
+        event = events[report.id]
+        assert event.note == f"Importerad från {name}"
+        point = to_shape(report.geom)
+        assert event.new == {"status": "reviewed", "source": "import",
+                             "category": db_session.get(Category, report.category_id).code,
+                             "lon": point.x, "lat": point.y}
+    refs = [r.receipt_ref for r in rows]
+    assert len(set(refs)) == 3 and all(len(r) == 8 and set(r) <= set(RECEIPT_ALPHABET)
+                                       for r in refs)
