@@ -19,6 +19,7 @@ from est.models import Action, Area, Category, Organisation, Report
 from est.models.promises import Promise, PromiseItem
 from est.review import Week
 from est.services.users import DEMO_PASSWORD, ensure_demo_accounts
+from tests.e2e.waiting import wait_for_js
 
 pytestmark = pytest.mark.e2e
 TZ = "Europe/Stockholm"
@@ -127,7 +128,7 @@ def test_the_guard_catches_third_party_requests_and_blocked_scripts(page, live_s
         var s = document.createElement("script"); s.textContent = "window.__ran = 1";
         document.body.appendChild(s);
     }""")
-    page.wait_for_function("window.__csp.length > 0")
+    wait_for_js(page, "window.__csp.length > 0")
     assert page.evaluate("window.__ran") is None
     assert any(v.startswith("script-src") for v in page.evaluate("window.__csp"))
     assert any("Content Security Policy" in m for m in offline_browser["csp"])

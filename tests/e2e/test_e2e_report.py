@@ -10,6 +10,7 @@ from sqlalchemy import text
 from est.demo import DEMO_CODE, DEMO_PLACES, load_demo
 from est.services.reports import replace_places
 from est.services.users import DEMO_PASSWORD, ensure_demo_accounts
+from tests.e2e.waiting import wait_for_js
 
 pytestmark = pytest.mark.e2e
 
@@ -117,7 +118,7 @@ def test_keyboard_only_report_with_the_place_list(page, live_server, demo):
     assert "Välj en kategori." in page.text_content("#error-summary")
     page.keyboard.press("Tab")  # the first link of the summary
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'category'")
+    wait_for_js(page, "document.activeElement && document.activeElement.id === 'category'")
     page.keyboard.type("Skadegörelse")
     assert page.input_value("#category") == "skadegorelse"
     assert page.input_value("#description") == "Krossade rutor vid torget"  # kept
