@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -330,11 +330,14 @@ def _copy_reports(session: Session, rows: list[dict], area_id: int, orgs: dict[s
                "time_precision, reported_at, source, organisation_id, status, visibility, "
                "severity, idempotency_key, receipt_ref")
     reasons = []
+    now = datetime.now(UTC)
     with cursor.copy(f"COPY report ({columns}) FROM STDIN") as copy:
         for i, row in enumerate(rows):
             rid = uuid.uuid5(DEMO_UUID_NAMESPACE, f"{seed}:{i}")
             category = categories[row["category"]]
-            reported = (row["occurred_until"] or row["occurred_at"]) + timedelta(minutes=30)
+            # Received half an hour later, but never in the future (just after midnight).
+            reported = min((row["occurred_until"] or row["occurred_at"]) + timedelta(minutes=30),
+                           now)
             copy.write_row((
                 rid, row["kind"], category.id, f"SRID=4326;POINT({row['lon']} {row['lat']})",
                 area_id, row["occurred_at"], row["occurred_until"], row["time_precision"],
