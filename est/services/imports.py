@@ -42,6 +42,7 @@ KIND_NAMES = {"incident": "incident", "händelse": "incident", "handelse": "inci
               "otrygghet": "otrygghet"}
 
 Progress = Callable[[str], None]
+Advance = Callable[[int, int], None]  # (reports stored, reports to store)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def import_reports(session: Session, path: str | Path, *, area_code: str,
                    columns: dict[str, str] | str | None = None,
                    tz: str = "Europe/Stockholm", organisation: str | int | None = None,
                    dry_run: bool = False, now: datetime | None = None,
-                   progress: Progress | None = None) -> ImportResult:
+                   progress: Progress | None = None,
+                   advance: Advance | None = None) -> ImportResult:
     """Check every row of a CSV or GeoJSON file of reports, then store the new ones with COPY.
 
     Coordinates are WGS84 longitude/latitude in degrees and must lie inside the municipality
@@ -77,6 +79,8 @@ def import_reports(session: Session, path: str | Path, *, area_code: str,
     Any bad row raises ValidationError listing the first errors with line numbers, and
     nothing is written. Rows already stored by an earlier import (same content) are counted
     as present and skipped. With ``dry_run`` nothing is written either way.
+    ``progress`` gets a message per step of a big file, ``advance`` the count stored so far
+    (for a progress bar).
     """
     now = now or datetime.now(UTC)
     say = progress if progress is not None else (lambda _m: None)
@@ -115,7 +119,8 @@ def import_reports(session: Session, path: str | Path, *, area_code: str,
         present = _existing_keys(session, keys)
         fresh = [i for i, k in enumerate(keys) if k not in present]
         if not dry_run and fresh:
-            _copy(session, table, fresh, keys, cats, org_ids, area.id, Path(path).name, say)
+            _copy(session, table, fresh, keys, cats, org_ids, area.id, Path(path).name, say,
+                  advance or (lambda _done, _total: None))
     assert table.t is not None and table.date_only is not None  # time column checked above
     local = ZoneInfo(tz)
     times = table.t.astype("datetime64[s]").astype(np.int64)
@@ -315,7 +320,7 @@ def _existing_keys(session: Session, keys: list[str]) -> set[str]:
 
 def _copy(session: Session, table: PointsTable, fresh: list[int], keys: list[str],
           cats: list[Category], org_ids: list[int | None], area_id: int, filename: str,
-          say: Progress) -> None:
+          say: Progress, advance: Advance) -> None:
     """Bulk-load the new rows, their otrygghet reasons and 'created' audit events with COPY.
 
     Rows are written as COPY text in chunks (one ``write`` per chunk, no per-row adaptation);
@@ -345,6 +350,7 @@ def _copy(session: Session, table: PointsTable, fresh: list[int], keys: list[str
                             f"{keys[i]}\t{refs[n]}\n")
             copy.write("".join(rows))
             say(f"stored {begin + len(rows):,} of {len(fresh):,} reports")
+            advance(begin + len(rows), len(fresh))
     with cursor.copy("COPY report_reason (report_id, category_id) FROM STDIN") as copy:
         copy.write("".join(f"{ids[n]}\t{cats[i].id}\n" for n, i in enumerate(fresh)
                            if cats[i].kind == "otrygghet"))

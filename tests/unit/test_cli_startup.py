@@ -55,3 +55,22 @@ def test_app_of_a_command_has_no_web_pages_unless_it_serves_them():
     loaded = imported_after("from web import create_app\ncreate_app(pages=False)")
     assert "sqlalchemy" in loaded  # the models and the database, nothing for the pages
     assert not {"scipy", "sklearn", "folium", "matplotlib", "weasyprint"} & set(loaded)
+
+
+def test_import_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch, capsys):
+    from web.cli import reports
+
+    for terminal, expected in ((True, "\r[###############...............] "
+                                "50,000 / 100,000 reports stored"), (False, None)):
+        monkeypatch.setattr(reports, "_is_terminal", lambda t=terminal: t)
+        say, advance, done = reports._progress()
+        say("read 100,000 rows")
+        if advance is not None:
+            advance(50_000, 100_000)
+        done()
+        err = capsys.readouterr().err
+        if expected:
+            assert err.startswith("\rread 100,000 rows   ") and expected in err
+            assert err.endswith("\n") and err.count("\n") == 1
+        else:
+            assert advance is None and err == "read 100,000 rows\n"

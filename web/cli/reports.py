@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -13,6 +14,8 @@ from web.cli.base import EstGroup
 from web.db import get_session
 
 group = EstGroup("reports", help="Import and maintenance of stored reports.")
+BAR_WIDTH = 30
+LINE_WIDTH = 72
 
 
 @group.command("purge")
@@ -44,11 +47,15 @@ def import_cmd(file: str, area_code: str | None, columns: str | None, tz: str | 
     """Import reports from a CSV or GeoJSON FILE; nothing is written if any row is bad."""
     settings = current_app.config["EST_SETTINGS"]
     started = time.perf_counter()
-    result = import_reports(
-        get_session(), file, area_code=area_code or settings.municipality, columns=columns,
-        tz=tz or settings.timezone, organisation=organisation, dry_run=dry_run,
-        progress=lambda message: click.echo(message, err=True),
-    )
+    say, advance, done = _progress()
+    try:
+        result = import_reports(
+            get_session(), file, area_code=area_code or settings.municipality, columns=columns,
+            tz=tz or settings.timezone, organisation=organisation, dry_run=dry_run,
+            progress=say, advance=advance,
+        )
+    finally:
+        done()
     seconds = time.perf_counter() - started
     verb = "Would import" if dry_run else "Imported"
     click.echo(f"{verb} {result.new:,} new reports into {result.area_name} ({result.area_code}) "
@@ -60,3 +67,29 @@ def import_cmd(file: str, area_code: str | None, columns: str | None, tz: str | 
     if result.by_category:
         click.echo("New by category: " + ", ".join(f"{code} {n:,}" for code, n
                                                    in result.by_category.items()))
+
+
+def _is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _progress():
+    """Return (message, stored count, finish) callbacks: a bar on a terminal, else lines."""
+    if not _is_terminal():
+        return (lambda message: click.echo(message, err=True)), None, lambda: None
+    shown = []
+
+    def say(message: str) -> None:
+        shown.append(message)
+        click.echo(f"\r{message:<{LINE_WIDTH}}", err=True, nl=False)  # overwrites the line
+
+    def advance(stored: int, total: int) -> None:
+        filled = round(BAR_WIDTH * stored / max(total, 1))
+        say(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {stored:,} / {total:,} reports "
+            "stored")
+
+    def done() -> None:
+        if shown:
+            click.echo("", err=True)
+
+    return say, advance, done
