@@ -68,3 +68,15 @@ def test_serve_refuses_a_busy_port_with_a_clear_message(runner):
         res = runner.invoke(args=["serve", "--port", str(port)])
     assert res.exit_code == 1
     assert f"Port {port} on 127.0.0.1 is already in use" in res.output
+
+
+def test_demo_steps_are_found_in_a_fresh_process():
+    """`est demo` in a fresh process (commands imported lazily) still makes the accounts."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from web.cli.demo import demo_steps; "
+            "print([s.__name__ for s in demo_steps()]); print('web.cli.users' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "demo_reporting" in out

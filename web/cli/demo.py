@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
 import time
+from collections.abc import Callable
 from datetime import date
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from est.demo import DEMO_NAME, load_demo
 from web.cli.base import EstCommand
 from web.db import get_session
 
-DEMO_STEPS = []  # callables(session) -> str, added by features with demo content
+# Demo content of other features, as "module:function" (function(session) -> a line to print).
+# Named here rather than registered by importing the feature's module: commands are imported
+# only when they run, so a registration by import would silently never happen.
+DEMO_STEPS: tuple[str, ...] = ("web.cli.users:demo_reporting",)
+
+
+def demo_steps() -> list[Callable[[Session], str]]:
+    """Return the demo steps of :data:`DEMO_STEPS`, importing their modules."""
+    steps = []
+    for spec in DEMO_STEPS:
+        module, name = spec.split(":")
+        steps.append(getattr(importlib.import_module(module), name))
+    return steps
 
 
 @click.command("demo", cls=EstCommand)
@@ -29,6 +44,6 @@ def demo(seed: int, today) -> None:
     click.echo(f"{result.reports} reports {result.start}–{result.end} "
                f"({result.otrygghet} otrygghet, {result.pending} pending moderation) "
                f"in {time.perf_counter() - started:.1f} s.")
-    for step in DEMO_STEPS:
+    for step in demo_steps():
         click.echo(step(get_session()))
 

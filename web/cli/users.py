@@ -11,7 +11,6 @@ from est.models import ROLES
 from est.services import users
 from est.services.reports import replace_places
 from web.cli.base import EstGroup
-from web.cli.demo import DEMO_STEPS
 from web.db import get_session
 
 group = EstGroup("users", help="Staff accounts, roles and organisations.")
@@ -110,6 +109,3 @@ def demo_reporting(session) -> str:
     return (f"{places} named places for reporting without a map; demo accounts (password "
             f"{users.DEMO_PASSWORD!r}): " + ", ".join(made))
 
-
-if demo_reporting not in DEMO_STEPS:
-    DEMO_STEPS.append(demo_reporting)
