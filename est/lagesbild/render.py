@@ -12,6 +12,7 @@ import json
 from html import escape
 from typing import Protocol
 
+from est import geojson
 from est.errors import ValidationError
 from est.exports import CSV_MEDIA, XLSX_MEDIA, Sheet, csv_bytes, md_escape, md_table, xlsx_bytes
 from est.lagesbild.model import Lagesbild, Section, Table
@@ -29,6 +30,8 @@ FORMATS = {
 }
 DOCUMENT_FORMATS = ("html", "pdf", "docx", "md")
 TABLE_FORMATS = ("csv", "xlsx", "geojson")  # the lägesbild only
+# The layers of the GeoJSON export (property ``layer``); ``geojson_layer`` picks one.
+GEOJSON_LAYERS = ("hotspot", "count_cell", "otrygghet_place")
 A4_CM = (21.0, 29.7)
 
 CSS = """
@@ -247,8 +250,30 @@ def to_xlsx(doc) -> bytes:
 
 
 def to_geojson(lb: Lagesbild) -> str:
-    """Return hot spot polygons and aggregated count cells as a GeoJSON FeatureCollection."""
-    return json.dumps(lb.geojson, ensure_ascii=False)
+    """Return hot spot polygons and aggregated count cells as a GeoJSON FeatureCollection.
+
+    RFC 7946 (:mod:`est.geojson`): every geometry a MultiPolygon (one typed layer for
+    GDAL/QGIS, the ``layer`` property says which), rings oriented, 6 decimals.
+    """
+    return json.dumps(geojson.normalise(lb.geojson, multi=True), ensure_ascii=False)
+
+
+def check_layer(layer: str | None) -> str | None:
+    """Return ``layer`` if it names a GeoJSON export layer (None for all); else 400."""
+    if layer and layer not in GEOJSON_LAYERS:
+        raise ValidationError(f"Okänt lager {layer!r}; välj {', '.join(GEOJSON_LAYERS)}.",
+                              field="layer")
+    return layer or None
+
+
+def geojson_layer(body: bytes, layer: str | None) -> bytes:
+    """Return the GeoJSON export ``body`` with only the features of ``layer`` (see LAYERS)."""
+    if not check_layer(layer):
+        return body
+    data = json.loads(body)
+    data["features"] = [f for f in data["features"] if f["properties"].get("layer") == layer]
+    data["name"] = f"{data.get('name', 'lagesbild')}_{layer}"
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
 def render(doc, fmt_: str) -> bytes:

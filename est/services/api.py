@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from est import access, places, queries
+from est import geojson as gj
 from est.errors import ValidationError
 from est.models import Category, Organisation, Report
 from est.services import hotspots as hotspot_service
@@ -118,11 +119,8 @@ def report_features(session: Session, user: access.ActorLike | None, *, start: d
     rows = session.execute(stmt.order_by(Report.occurred_at.desc(), Report.id).limit(limit + 1))
     features = []
     for report, code, label, org, lon, lat in rows:
-        features.append({
-            "type": "Feature",
-            "id": str(report.id),
-            "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
-            "properties": {
+        features.append(gj.feature(
+            {"type": "Point", "coordinates": [lon, lat]}, id=str(report.id), properties={
                 "reference": reports.reference(report.receipt_ref),
                 "kind": report.kind,
                 "category": code,
@@ -138,11 +136,9 @@ def report_features(session: Session, user: access.ActorLike | None, *, start: d
                 "severity": report.severity,
                 "description": report.description,
                 "duplicate_of": str(report.duplicate_of) if report.duplicate_of else None,
-            },
-        })
+            }))
     truncated = len(features) > limit
-    return {"type": "FeatureCollection", "features": features[:limit], "truncated": truncated,
-            "limit": limit}
+    return gj.collection(features[:limit], truncated=truncated, limit=limit)
 
 
 def cell_features(session: Session, user: access.ActorLike | None, *, area_id: int,
@@ -153,11 +149,9 @@ def cell_features(session: Session, user: access.ActorLike | None, *, area_id: i
     """
     access.require(user, "aggregates.view")
     cells = queries.report_cells(session, area_id, start, end, cell_m=STAFF_CELL_M, crs=crs)
-    features = [{"type": "Feature", "geometry": c["geometry"],
-                 "properties": {"count": c["count"], "otrygghet": c["otrygghet"]}}
+    features = [gj.feature(c["geometry"], {"count": c["count"], "otrygghet": c["otrygghet"]})
                 for c in queries.shown_cells(cells, min_cell)]
-    return {"type": "FeatureCollection", "features": features, "cell_m": STAFF_CELL_M,
-            "min_cell": min_cell}
+    return gj.collection(features, cell_m=STAFF_CELL_M, min_cell=min_cell)
 
 
 def hotspot_collection(session: Session, user: access.ActorLike | None, *, area_code: str,
@@ -171,8 +165,8 @@ def hotspot_collection(session: Session, user: access.ActorLike | None, *, area_
         run = hotspot_service.get_or_detect(session, area_code=area_code, start=week.start,
                                             end=week.end, crs=crs, tz=week.tz)
     except ValidationError as exc:
-        return {"type": "FeatureCollection", "features": [], "week": week.slug,
-                "run_id": None, "message": "; ".join(exc.errors.values())}
+        return gj.collection([], week=week.slug, run_id=None,
+                             message="; ".join(exc.errors.values()))
     hotspots = hotspot_service.list_hotspots(session, run.id)
     features = [hotspot_service.hotspot_feature(h) for h in hotspots]
     if hotspots and run.area_id is not None:
@@ -180,5 +174,5 @@ def hotspot_collection(session: Session, user: access.ActorLike | None, *, area_
                                           [(h.lineage_id, h.polygon) for h in hotspots])
         for feature, name in zip(features, names, strict=True):
             feature["properties"]["name"] = name
-    return {"type": "FeatureCollection", "features": features, "week": week.slug,
-            "run_id": run.id, "method": run.method}
+    return gj.normalise({"features": features, "week": week.slug, "run_id": run.id,
+                         "method": run.method}, multi=True)

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from est.errors import ValidationError
 from est.lagesbild import FORMATS, build_lagesbild, charts, parse_period, render
-from est.lagesbild.render import DOCUMENT_FORMATS
+from est.lagesbild.render import DOCUMENT_FORMATS, GEOJSON_LAYERS, geojson_layer
 from est.promises.draft import draft_promise
 from web.cli.base import EstCommand, EstGroup
 from web.db import get_session
@@ -60,15 +60,18 @@ def _check_output(path: str) -> None:
               default="public", show_default=True,
               help="Who reads it: internal = exact counts, partner = small counts hidden, "
                    "public = small counts and the sums revealing them hidden.")
+@click.option("--layer", type=click.Choice(list(GEOJSON_LAYERS)), default=None,
+              help="GeoJSON only: write just this layer (one geometry type per file).")
 @with_appcontext
-def lagesbild(start, end, area, fmt, output, min_cell, audience) -> None:
+def lagesbild(start, end, area, fmt, output, min_cell, audience, layer) -> None:
     """Export the lägesbild of an area for a period (aggregates only)."""
     parse_period(start, end)
     _check_output(output)
     lb = _build(start, end, area, min_cell, audience)
     if fmt in ("pdf", "docx", "html"):  # the printed map: basemap tiles fetched now, cached
         lb = charts.printed_map(lb, printing.tile_source(), printing.attribution())
-    _write(output, render(lb, fmt))
+    body = render(lb, fmt)
+    _write(output, geojson_layer(body, layer) if fmt == "geojson" else body)
     click.echo(f"Wrote {lb.title} ({fmt}) to {output}.")
 
 

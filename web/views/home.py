@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from est import public, queries
+from est import geojson, public, queries
 from est.errors import NotFound
 from web import maps
 from web.db import get_session
@@ -44,4 +44,7 @@ def cells_geojson():
     session = get_session()
     area = queries.area_by_code(session, settings.municipality)
     policy = public.PublicPolicy.from_settings(settings)
-    return jsonify(public.cells_geojson(session, policy, area.id, datetime.now(settings.tz)))
+    body = public.cells_geojson(session, policy, area.id, datetime.now(settings.tz))
+    response = jsonify(geojson.normalise(body))
+    response.mimetype = geojson.MEDIA_TYPE
+    return response

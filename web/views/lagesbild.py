@@ -13,7 +13,7 @@ from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
 from est.errors import ValidationError
 from est.lagesbild import FORMATS, charts, parse_period, render, resolve_area
 from est.lagesbild.cache import LagesbildCache
-from est.lagesbild.render import html_fragment
+from est.lagesbild.render import check_layer, geojson_layer, html_fragment
 from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS
 from web import maps
 from web.auth import roles_required
@@ -87,9 +87,11 @@ def export(fmt: str):
     if fmt not in FORMATS:
         raise ValidationError(f"Okänt format {fmt!r}; välj {', '.join(FORMATS)}.", field="format")
     args = build_args(audience)
+    layer = check_layer(request.args.get("layer")) if fmt == "geojson" else None
     body = cache().render(get_session(), fmt, _printed, **args)
+    body = geojson_layer(body, layer)  # one typed layer per file (RFC 7946 export)
     first, last = parse_period(args["start"], args["end"])
-    suffix = "" if audience == "public" else f"-{audience}"
+    suffix = ("" if audience == "public" else f"-{audience}") + (f"-{layer}" if layer else "")
     return download(body, fmt, f"lagesbild-{args['area_code']}-{first}-{last}{suffix}")
 
 
