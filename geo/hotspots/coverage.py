@@ -1,11 +1,22 @@
-"""Coverage mode: flag the strongest candidate places up to a chosen share of the study area.
+"""Coverage mode: flag the strongest candidates up to a chosen share of the study area.
 
-Patrol planning and EST work at 1–5 % of the area. Candidates are the scan's windows at a
-relaxed cut (``alpha`` 0.5, ≥ 3 reports, ≥ 1.5 × the background); they are ranked by their
-Poisson z-score against the local background (the stated score) and kept, strongest first,
-while the area of their outlines (the scan's 25 m cells holding their reports, closed for
-display, see :func:`geo.hotspots.polygons.cell_outline`) stays within ``share`` of the study
-area (the 150 m cells holding any report of the window). Metres throughout.
+Patrol planning and EST work at 1–5 % of the area. The stated score is a **Poisson z-score
+against the scan's local background** (the densest quadrant of a 300 m box, 100 m guard
+square left out, see :mod:`geo.hotspots.scan`). Candidates, in this order:
+
+1. **places**: the scan's windows at a relaxed cut (``alpha`` 0.5, ≥ 3 reports, ≥ 1.5 × the
+   background), grouped into places, ranked by the z of their count; each flags its outline
+   (the 25 m cells holding its reports, closed for display, see
+   :func:`geo.hotspots.polygons.cell_outline`) when it fits in what is left of the share;
+2. **25 m cells with reports** outside the kept places, ranked by the z of the cell's own
+   count against the same background (ties: more reports in its 75 m window, then more in
+   the cell, then cell order).
+
+Cells are taken until the share is reached (to within one 25 m cell) and the chosen cells
+that touch (8-connectivity) become one compact candidate outline each. Cells without a report
+are never flagged, so a share larger than all cells with a report (e.g. 5 % of a city whose
+reports are geocoded to blocks) is filled as far as they go; ``flagged_m2`` says how far.
+The study area is the 150 m cells holding any report of the window. Metres throughout.
 """
 
 from __future__ import annotations
@@ -15,12 +26,15 @@ from collections.abc import Callable
 import numpy as np
 
 from geo.hotspots import grid
-from geo.hotspots.clusters import Clusters, empty_clusters
+from geo.hotspots.clusters import Clusters, empty_clusters, poisson_z
 from geo.hotspots.polygons import OUTLINE_CELL_M, outline
-from geo.hotspots.scan import scan
+from geo.hotspots.scan import cell_backgrounds, scan
 
 STUDY_CELL_M = 150.0
 CANDIDATE_PARAMS = {"alpha": 0.5, "min_count": 3, "min_ratio": 1.5}
+SCORE = "poisson_z"
+SCORE_TEXT = ("Poisson z against the scan's local background: places (relaxed scan cut) by "
+              "their count, then 25 m cells with reports by their own count")
 
 
 def study_area_m2(x: np.ndarray, y: np.ndarray, cell_m: float = STUDY_CELL_M) -> float:
@@ -32,8 +46,8 @@ def study_area_m2(x: np.ndarray, y: np.ndarray, cell_m: float = STUDY_CELL_M) ->
 
 
 def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = None, *,
-             area_m2: float | None = None) -> Clusters:
-    """Return the strongest scan candidates covering at most ``share`` of the study area.
+             area_m2: float | None = None, fill: bool = True) -> Clusters:
+    """Return the strongest candidates covering up to ``share`` of the study area.
 
     Parameters
     ----------
@@ -45,12 +59,16 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
         Scan parameters; the candidate defaults above fill in what is missing.
     area_m2 : float, optional
         The study area; default :func:`study_area_m2` of the points.
+    fill : bool, default True
+        Continue with 25 m cells with reports (tier 2 above) after the places until the
+        share is reached; False flags places only.
 
     Returns
     -------
     Clusters
-        ``params`` holds ``mode`` "coverage", ``share``, ``study_area_m2`` and
-        ``flagged_m2``.
+        Places first (by z), then the filled cell groups. ``params`` holds ``mode``
+        "coverage", ``share``, ``score``, ``score_text``, ``study_area_m2``, ``flagged_m2``,
+        ``places`` (how many candidates are scan places) and ``filled_cells``.
     """
     if not 0 < share <= 0.5:
         raise ValueError("coverage share must be above 0 and at most 0.5")
@@ -58,16 +76,13 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
     cl = scan(x, y, p)
     total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
     used = {**cl.params, "mode": "coverage", "share": share, "study_area_m2": total,
-            "score": "poisson_z"}
-    if cl.n_clusters == 0:
-        return empty_clusters(x.size, {**used, "flagged_m2": 0.0})
-    order = np.lexsort((np.arange(cl.n_clusters), -cl.z))
-    groups = _members(cl.labels, cl.n_clusters)
+            "score": SCORE, "score_text": SCORE_TEXT}
     budget = share * total
     smallest = OUTLINE_CELL_M**2
     keep: list[int] = []
     flagged = 0.0
-    for i in order:
+    groups = _members(cl.labels, cl.n_clusters)
+    for i in np.lexsort((np.arange(cl.n_clusters), -cl.z)):
         if budget - flagged < smallest:
             break
         # The flagged area is the outline's area (the product's compact cell outline).
@@ -76,12 +91,73 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
             continue
         keep.append(int(i))
         flagged += a
-    lab = cl.labels
     remap = np.full(cl.n_clusters + 1, -1, dtype=np.int64)
     remap[keep] = np.arange(len(keep))
+    lab = cl.labels
     labels = np.where(lab >= 0, remap[np.where(lab >= 0, lab, cl.n_clusters)], -1)
-    return Clusters(labels=labels, expected=cl.expected[keep], z=cl.z[keep],
-                    params={**used, "flagged_m2": flagged})
+    expected, z = cl.expected[keep], cl.z[keep]
+    n_filled = 0
+    if fill and budget - flagged >= smallest and x.size:
+        labels, expected, z, a, n_filled = _fill(x, y, p, labels, expected, z,
+                                                 budget - flagged)
+        flagged += a
+    if expected.size == 0:
+        return empty_clusters(x.size, {**used, "flagged_m2": 0.0, "places": 0,
+                                       "filled_cells": 0})
+    return Clusters(labels=labels, expected=expected, z=z,
+                    params={**used, "flagged_m2": flagged, "places": len(keep),
+                            "filled_cells": n_filled})
+
+
+def _fill(x: np.ndarray, y: np.ndarray, p: dict, labels: np.ndarray, expected: np.ndarray,
+          z: np.ndarray, room: float):
+    """Add the best-scoring 25 m cells outside the kept places until ``room`` m² is used."""
+    c = float(p.get("cell_m", OUTLINE_CELL_M))
+    keys, own, win, rate = cell_backgrounds(x, y, p)
+    ix, iy = grid.cell_index(x, y, c)
+    pkeys = grid.pack(ix, iy)
+    taken = np.unique(pkeys[labels >= 0])
+    free = grid.lookup(taken, keys) < 0
+    keys, own, win, rate = keys[free], own[free], win[free], rate[free]
+    occupied = own > 0
+    keys, own, win, rate = keys[occupied], own[occupied], win[occupied], rate[occupied]
+    zc = poisson_z(own, rate)
+    order = np.lexsort((keys, -own, -win, -zc))
+    n = int(min(order.size, room // (c * c)))
+    base = int(expected.size)
+    while n > 0:
+        chosen = np.sort(keys[order[:n]])
+        comp = grid.components(chosen)
+        area = _cells_area(chosen, comp, c)
+        if area <= room:
+            break
+        # The closing joins cells touching at a corner with a little extra area.
+        n -= max(1, int(np.ceil((area - room) / (c * c))))
+    if n <= 0:
+        return labels, expected, z, 0.0, 0
+    pos = grid.lookup(chosen, pkeys)
+    labels = labels.copy()
+    hit = pos >= 0
+    labels[hit] = base + comp[pos[hit]]
+    ncomp = int(comp.max()) + 1
+    sel = grid.lookup(keys, chosen)
+    exp_c = np.bincount(comp, weights=rate[sel], minlength=ncomp)
+    cnt_c = np.bincount(comp, weights=own[sel], minlength=ncomp)
+    return (labels, np.concatenate([expected, exp_c]),
+            np.concatenate([z, poisson_z(cnt_c, exp_c)]), area, n)
+
+
+def _cells_area(keys: np.ndarray, comp: np.ndarray, cell_m: float) -> float:
+    """Return the summed area of each component's closed cell outline, m²."""
+    cx, cy = grid.unpack(keys)
+    order = np.argsort(comp, kind="stable")
+    bounds = np.searchsorted(comp[order], np.arange(int(comp.max()) + 2))
+    total = 0.0
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        idx = order[a:b]
+        total += float(outline((cx[idx] + 0.5) * cell_m, (cy[idx] + 0.5) * cell_m,
+                               cell_m=cell_m).area)
+    return total
 
 
 def _members(labels: np.ndarray, n: int) -> list[np.ndarray]:

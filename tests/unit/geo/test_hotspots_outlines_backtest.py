@@ -99,7 +99,8 @@ def test_rolling_backtest_at_an_operating_point_beside_grids_and_a_kde():
     assert 0 < d["area_share"] <= 0.02
     # The spots hold 180 of 580 reports a month and are flagged every month.
     assert d["hit_rate"] > 0.25 and d["pai"] > 10 and 0 < d["pei"] <= 1
-    assert 0.3 < d["jaccard"] <= 1
+    # The filled single cells of the uniform background change from month to month.
+    assert 0.2 < d["jaccard"] <= 1
     for m in res["months"]:
         a = m["default"]["area_share"] * res["study_area_m2"]
         assert m["grid 25 m"]["area_share"] * res["study_area_m2"] == pytest.approx(a, abs=313)

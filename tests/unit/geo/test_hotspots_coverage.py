@@ -1,0 +1,70 @@
+"""Coverage mode fills the requested share: places first, then 25 m cells by the same score."""
+
+import numpy as np
+import pytest
+import shapely
+
+from geo.evaluation.runs import cluster_polygons
+from geo.hotspots.coverage import SCORE, coverage, study_area_m2
+from geo.hotspots.polygons import OUTLINE_CELL_M
+
+
+def _city(seed: int = 0, n_background: int = 6000):
+    """Uniform background on a 4 km square plus three compact spots (metres)."""
+    rng = np.random.default_rng(seed)
+    bx, by = rng.uniform(0, 4000, n_background), rng.uniform(0, 4000, n_background)
+    spots = [(800.0, 900.0), (2500.0, 3100.0), (3300.0, 1200.0)]
+    sx = np.concatenate([rng.normal(cx, 15, 60) for cx, _ in spots])
+    sy = np.concatenate([rng.normal(cy, 15, 60) for _, cy in spots])
+    return np.concatenate([bx, sx]) + 500_000, np.concatenate([by, sy]) + 6_500_000
+
+
+@pytest.mark.parametrize("share", [0.01, 0.02, 0.05])
+def test_coverage_reaches_the_share_within_one_cell(share):
+    x, y = _city()
+    cl = coverage(x, y, share)
+    p = cl.params
+    budget = share * p["study_area_m2"]
+    assert p["score"] == SCORE and "Poisson z" in p["score_text"]
+    assert budget - OUTLINE_CELL_M**2 <= p["flagged_m2"] <= budget
+    # The flagged area is what the outlines of the candidates really cover.
+    union = shapely.union_all(cluster_polygons(x, y, cl.labels))
+    assert union.area == pytest.approx(p["flagged_m2"], rel=0.02)
+    assert p["places"] >= 3 and p["filled_cells"] > 0
+
+
+def test_places_come_first_and_the_three_spots_are_flagged():
+    x, y = _city(1)
+    cl = coverage(x, y, 0.02)
+    n_places = cl.params["places"]
+    assert n_places >= 3 and cl.n_clusters > n_places
+    zs = cl.z[:n_places]
+    assert np.all(np.diff(zs) <= 0) and zs[0] > 5
+    assert (cl.labels[-180:] >= 0).mean() > 0.9
+    # The spots' centres are in places (the fringe may be filled cells).
+    for cx, cy in [(800.0, 900.0), (2500.0, 3100.0), (3300.0, 1200.0)]:
+        near = np.hypot(x - cx - 500_000, y - cy - 6_500_000) < 12
+        assert near.any() and (cl.labels[near] >= 0).all() and (cl.labels[near] < n_places).all()
+
+
+def test_shares_differ_and_grow_with_the_share():
+    x, y = _city(2)
+    areas = [coverage(x, y, s).params["flagged_m2"] for s in (0.01, 0.02, 0.05)]
+    assert areas[0] < areas[1] < areas[2]
+
+
+def test_places_only_without_fill_and_share_beyond_the_reports():
+    x, y = _city(3, n_background=300)
+    places = coverage(x, y, 0.05, fill=False)
+    assert places.params["filled_cells"] == 0
+    assert places.params["flagged_m2"] < 0.05 * places.params["study_area_m2"]
+    # Few reports: every 25 m cell with a report is flagged and the share is not reached.
+    full = coverage(x, y, 0.5)
+    assert (full.labels >= 0).all()
+    assert full.params["flagged_m2"] < 0.5 * study_area_m2(x, y)
+
+
+def test_coverage_checks_the_share():
+    x, y = _city()
+    with pytest.raises(ValueError, match="share"):
+        coverage(x, y, 0.0)
