@@ -194,7 +194,8 @@ def validate_report(session: Session, data: Mapping[str, Any], *, municipality: 
 def create_report(session: Session, data: Mapping[str, Any], *,
                   user: access.ActorLike | None = None, source: str | None = None,
                   municipality: str = "1861", tz: ZoneInfo | None = None,
-                  organisation_id: int | None = None, now: datetime | None = None) -> Report:
+                  organisation_id: int | None = None, now: datetime | None = None,
+                  idempotency_key: str | None = None) -> Report:
     """Validate and store one report in its own transaction, with an audit event.
 
     Public reports (``user`` None) start ``pending``; staff reports are ``reviewed`` at once,
@@ -210,6 +211,8 @@ def create_report(session: Session, data: Mapping[str, Any], *,
         raise ValueError("give either user or organisation_id, not both")
     clean = validate_report(session, data, municipality=municipality, tz=tz, user=user,
                             organisation_id=organisation_id, now=now)
+    if idempotency_key:  # an API's own namespaced key (est.services.api.idempotency_key)
+        clean.idempotency_key = idempotency_key
     if clean.idempotency_key:
         existing = _by_key(session, clean.idempotency_key)
         if existing is not None:

@@ -208,15 +208,20 @@ def post_report():
         raise ValidationError("properties must be an object", field="properties")
     values = {name: _scalar(props, name) for name in PROPERTIES}
     settings = current_app.config["EST_SETTINGS"]
+    key = api.idempotency_key(client, request.headers.get(api.IDEMPOTENCY_HEADER),
+                              api.canonical_json(feature))
     try:
         report = api.submit_report(
             get_session(), client, lon=_scalar({"lon": coords[0]}, "lon"),
             lat=_scalar({"lat": coords[1]}, "lat"), municipality=settings.municipality,
-            tz=settings.tz, **values,
+            tz=settings.tz, idempotency=key, **values,
         )
     except ValidationError as exc:
         raise ValidationError({GEOJSON_FIELDS.get(k, k): v for k, v in exc.errors.items()}) \
             from None
+    except api.IdempotencyMismatch as exc:
+        return jsonify({"error": "idempotency_key_reused", "message": str(exc),
+                        "fields": {api.IDEMPOTENCY_HEADER: str(exc)}}), 422
     body = {"id": str(report.id), "reference": reports.reference(report.receipt_ref),
             "status": report.status, "source": report.source}
     return jsonify(body), 201

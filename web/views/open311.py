@@ -108,17 +108,23 @@ def post_request():
     settings = current_app.config["EST_SETTINGS"]
     # The contact is the e-mail, else the phone: an error names the field the client sent.
     contact_field = "email" if (form.get("email") or "").strip() else "phone"
+    # The body without the api_key (the key is the namespace), in a canonical order.
+    body = api.canonical_json(sorted((k, v) for k, v in form.items(multi=True)
+                                     if k != "api_key"))
+    key = api.idempotency_key(client, request.headers.get(api.IDEMPOTENCY_HEADER), body)
     try:
         report = api.submit_report(
             session, client, category=form.get("service_code"), lon=form.get("long"),
             lat=form.get("lat"), occurred_at=form.get("requested_datetime"),
             description=form.get("description"),
             contact=(form.get("email") or "").strip() or form.get("phone"),
-            municipality=settings.municipality, tz=settings.tz,
+            municipality=settings.municipality, tz=settings.tz, idempotency=key,
         )
     except ValidationError as exc:
         raise ValidationError({contact_field if k == "contact" else k: v
                                for k, v in exc.errors.items()}) from None
+    except api.IdempotencyMismatch as exc:
+        return _errors(422, {api.IDEMPOTENCY_HEADER: str(exc)})
     return jsonify([{"service_request_id": str(report.id),
                      "service_notice": NOTICE.format(org=client.organisation_name),
                      "account_id": None}])
