@@ -84,8 +84,8 @@ def main() -> None:
                 t0 = time.perf_counter()
                 out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
                 wall = time.perf_counter() - t0
-                print(f"{args.rows:,} rows, {label:12} {wall:6.1f} s wall (whole command): "
-                      f"{out.stdout.splitlines()[0]}")
+                print(f"{args.rows:,} rows, {label:12} {wall:6.1f} s wall (whole command, "
+                      f"{args.rows / wall:,.0f} rows/s): {out.stdout.splitlines()[0]}")
     finally:
         cluster.drop_database(name)
 
