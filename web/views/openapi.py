@@ -26,6 +26,13 @@ _PERIOD = [
 ]
 _GEOJSON = _json({"$ref": "#/components/schemas/FeatureCollection"}, "application/geo+json")
 _AUTH = [{"bearer": []}, {"session": []}]
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": ("1–255 printable ASCII characters (else 400). A repeated POST with the "
+                    "same key, API key and body returns the first response and stores "
+                    "nothing new; the same key with another body gives 422."),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
 
 DOCUMENT: dict = {
     "openapi": "3.1.0",
@@ -158,12 +165,14 @@ DOCUMENT: dict = {
         "/api/v1/reports": {"post": {
             "summary": "Create a report from a GeoJSON Point Feature",
             "security": [{"bearer": []}],
+            "parameters": [_IDEMPOTENCY_KEY],
             "requestBody": {"required": True,
                             **_json({"$ref": "#/components/schemas/ReportFeature"})},
             "responses": {"201": {"description": "Stored as reviewed, for the key's "
                                                  "organisation",
                                   **_json({"$ref": "#/components/schemas/Created"})},
-                          "400": _ERROR, "401": _ERROR, "429": {"description": "Rate limit"}},
+                          "400": _ERROR, "401": _ERROR, "422": _ERROR,
+                          "429": {"description": "Rate limit"}},
         }},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document",
@@ -204,6 +213,7 @@ DOCUMENT: dict = {
             "post": {
                 "summary": "Create a request (form-encoded) with an organisation's api_key",
                 "security": [],
+                "parameters": [_IDEMPOTENCY_KEY],
                 "requestBody": {"required": True, **_json({
                     "type": "object", "required": ["api_key", "service_code", "lat", "long"],
                     "properties": {k: {"type": "string"} for k in (
@@ -213,7 +223,7 @@ DOCUMENT: dict = {
                 "responses": {"200": {"description": "service_request_id and service_notice",
                                       **_json({"type": "array", "items": {"type": "object"}})},
                               "400": _OPEN311_ERROR, "403": _OPEN311_ERROR,
-                              "429": {"description": "Rate limit"}},
+                              "422": _OPEN311_ERROR, "429": {"description": "Rate limit"}},
             },
         },
         "/open311/v2/requests/{service_request_id}.json": {"get": {
