@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,6 +78,11 @@ def main() -> None:
     parser.add_argument("--month-dated", type=int, default=1_000_000)
     parser.add_argument("--timed", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=5)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the benchmark database afterwards (for profiling)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse a kept database (no load; first views hit stored runs "
+                        "unless they are deleted, which this does)")
     args = parser.parse_args()
 
     from est.config import load_settings
@@ -98,7 +103,8 @@ def main() -> None:
         ("last month", last_month.slug),
         ("month in progress", last_month.shift(1).slug),
     ]
-    cluster.drop_database(BENCH_DB)
+    if not args.reuse:
+        cluster.drop_database(BENCH_DB)
     cluster.ensure_database(BENCH_DB, log=lambda _m: None)
     url = cluster.url(BENCH_DB)
     engine = make_engine(url)
@@ -106,7 +112,12 @@ def main() -> None:
         upgrade(engine, "heads")
         t0 = time.perf_counter()
         with Session(engine) as session:
-            _load(session, args.month_dated, args.timed, today)
+            if args.reuse:
+                # First views again: no stored runs, no earlier benchmark user.
+                session.execute(text("DELETE FROM hotspot_run"))
+                session.execute(delete(User).where(User.email == "bench@example.se"))
+            else:
+                _load(session, args.month_dated, args.timed, today)
             org = session.scalar(select(Organisation).limit(1))
             user = User(email="bench@example.se", name="Bench", role="coordinator",
                         organisation_id=org.id, password_hash="!unusable")
@@ -143,7 +154,8 @@ def main() -> None:
         app.extensions["est_db"].dispose()
     finally:
         engine.dispose()
-        cluster.drop_database(BENCH_DB)
+        if not args.keep:
+            cluster.drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

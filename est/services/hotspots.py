@@ -184,8 +184,8 @@ def precision_counts(session: Session, *, area_code: str | None, start: datetime
 
     ``date_only``: reports in ``[start, end)`` with precision ``day`` or ``unknown`` (they
     count in places and weeks, not in weekday/hour profiles). ``month_only``: reports
-    dated only to a month that the window touches (left out of weekly detection; a monthly
-    view shows them).
+    dated only to a month that the window touches, filed in the area (left out of weekly
+    detection; a monthly view shows them).
     """
     from zoneinfo import ZoneInfo
 
@@ -198,9 +198,22 @@ def precision_counts(session: Session, *, area_code: str | None, start: datetime
     date_only = session.scalar(select(func.count()).select_from(Report).where(
         *base, Report.time_precision.in_(DATE_ONLY_PRECISIONS),
         Report.occurred_at >= _aware(start), Report.occurred_at < _aware(end)))
-    month_only = session.scalar(select(func.count()).select_from(Report).where(
-        *base, Report.time_precision == "month",
-        Report.occurred_at >= month_start.astimezone(UTC), Report.occurred_at < _aware(end)))
+    # Month-dated reports are counted by the municipality they were filed in, from the
+    # partial index ix_report_month_dated alone (a point-in-outline test per row cost 0.7 s
+    # a view with 1M imported rows); reports without an area are tested against the outline.
+    month_where: list = [Report.status.in_(COUNTED_STATUSES), Report.time_precision == "month",
+                         Report.occurred_at >= month_start.astimezone(UTC),
+                         Report.occurred_at < _aware(end)]
+    if area is None:
+        month_only = session.scalar(select(func.count()).select_from(Report).where(
+            *month_where, Report.duplicate_of.is_(None)))
+    else:
+        filed = session.scalar(select(func.count()).select_from(Report).where(
+            *month_where, Report.area_id == area.id))
+        unfiled = session.scalar(select(func.count()).select_from(Report).where(
+            *month_where, Report.area_id.is_(None), Report.duplicate_of.is_(None),
+            func.ST_Intersects(Report.geom, area.geom)))
+        month_only = int(filed or 0) + int(unfiled or 0)
     return {"date_only": int(date_only or 0), "month_only": int(month_only or 0)}
 
 

@@ -279,3 +279,26 @@ def test_backtest_bad_requests_and_too_little_data(db_session, months_of_town):
     with pytest.raises(ValidationError) as e:
         svc.backtest(db_session, area_code="1861", now=datetime(2024, 11, 5, tzinfo=UTC))
     assert "För lite data" in str(e.value) and "2024-10-01" in str(e.value)
+
+
+def test_month_only_counts_reports_filed_in_the_area_and_unfiled_ones_inside(
+        db_session, make_area, category):
+    """Filed reports count by their area (from the index), unfiled ones by the outline."""
+    area = make_area()
+    cat = category("klotter")
+    first = datetime(2025, 2, 28, 23, tzinfo=UTC)  # 1 March, local midnight
+
+    def add(n, area_id, lon):
+        db_session.add_all([
+            Report(kind=cat.kind, category_id=cat.id, area_id=area_id,
+                   geom=from_shape(Point(lon, STATION[1]), srid=4326), occurred_at=first,
+                   status="reviewed", source="organisation", time_precision="month")
+            for _ in range(n)])
+        db_session.flush()
+
+    add(3, area.id, STATION[0])
+    add(2, None, STATION[0])
+    add(4, None, 2.0)  # far outside the municipality, not filed in it
+    counts = svc.precision_counts(db_session, area_code="1861", start=first,
+                                  end=first + timedelta(days=7))
+    assert counts == {"date_only": 0, "month_only": 5}
