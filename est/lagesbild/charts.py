@@ -12,6 +12,7 @@ from est import format as sv
 from est.lagesbild.model import Chart, Lagesbild
 from est.lagesbild.suppress import Hidden
 from est.printmap import TileSource, draw_map
+from est.printmap.compose import crowded
 
 KIND_COLOURS = {"incident": "#1f4e79", "otrygghet": "#c0392b"}
 DPI = 110
@@ -132,20 +133,34 @@ def printed_map(lb: Lagesbild, source: TileSource | None, attribution: str = "")
     places = [f for f in features if f["properties"].get("layer") == "otrygghet_place"]
     if not hot and not places:
         return lb
+    group = crowded(hot + places)
+    if group and source is not None:  # two maps share the export's tile budget
+        source = dataclasses.replace(source, max_tiles=source.max_tiles // 2)
     printed = draw_map(lb.outline, hot, places, source, attribution)
     title = f"{MAP_TITLE}. {printed.note}" if printed.note else MAP_TITLE
     chart = Chart(MAP_KEY, title, printed.png,
                   "Karta med hot spots numrerade efter rang och otrygga platser, med namn")
+    shown = [chart]
+    if group:  # places that pile up on the overview get a detail map of their own
+        both = hot + places
+        detail = draw_map(lb.outline, [both[i] for i in group if i < len(hot)],
+                          [both[i] for i in group if i >= len(hot)], source, attribution)
+        name = both[group[0]]["properties"].get("name") or "tätorten"
+        shown.append(Chart(MAP_KEY + "_detail", f"Detaljkarta: {name}"
+                           + (f". {detail.note}" if detail.note else ""), detail.png,
+                           f"Detaljkarta över hot spots och otrygga platser kring {name}"))
     sections, done = [], False
     for s in lb.sections:
         if any(c.key == MAP_KEY for c in s.charts):
-            s = dataclasses.replace(s, charts=[chart if c.key == MAP_KEY else c
-                                               for c in s.charts])
+            charts: list[Chart] = []
+            for c in s.charts:
+                charts += shown if c.key == MAP_KEY else [c]
+            s = dataclasses.replace(s, charts=charts)
             done = True
         sections.append(s)
     if not done:  # no hot spot map yet (no hot spots): put it with the otrygga platser
         keys = [s.key for s in sections]
         home = "otrygghet" if "otrygghet" in keys else "hotspots" if "hotspots" in keys else None
-        sections = [dataclasses.replace(s, charts=[*s.charts, chart]) if s.key == home else s
+        sections = [dataclasses.replace(s, charts=[*s.charts, *shown]) if s.key == home else s
                     for s in sections]
     return dataclasses.replace(lb, sections=sections)

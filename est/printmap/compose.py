@@ -248,3 +248,22 @@ def _px(ax, x: float, y: float) -> tuple[float, float]:
 
 def _display_box(bbox) -> Box:
     return Box(float(bbox.x0), float(bbox.y0), float(bbox.x1), float(bbox.y1))
+
+
+def crowded(features: Sequence[dict], share: float = 0.03, least: int = 3) -> list[int]:
+    """Return the indices of the largest group of at least ``least`` features that would
+    crowd together on a map of them all (within ``share`` of that map's width of one of
+    them), or [] when none does (or all of them would: the map is then a detail already).
+    Features are GeoJSON in WGS84 degrees, most important first; the group is what a detail
+    map should show."""
+    points = [_merc(shape(f["geometry"])).representative_point() for f in features]
+    if len(points) < least:
+        return []
+    xs, ys = [p.x for p in points], [p.y for p in points]
+    reach = share * max(max(xs) - min(xs), (max(ys) - min(ys)) * WIDTH_IN / HEIGHT_IN, 1.0)
+    best: list[int] = []
+    for p in points:
+        group = [j for j, q in enumerate(points) if math.dist((p.x, p.y), (q.x, q.y)) <= reach]
+        if len(group) > len(best):
+            best = group
+    return best if len(best) >= least and len(best) < len(points) else []

@@ -94,7 +94,9 @@ def test_lagesbild_page_and_home_have_scale_and_district_names(page, live_server
 
 
 def test_lagesbild_pdf_map_page_screenshot(e2e_session, tmp_path):
-    """Write docs/screenshots/lagesbild-map.png: the PDF's map page, tiles from loopback."""
+    """Write docs/screenshots/lagesbild-map.png and lagesbild-map-detail.png: the PDF's map
+    pages (the overview, and the detail of the town where the places pile up), tiles from a
+    loopback tile server."""
     from est.printmap import TileSource
 
     load_demo(e2e_session)
@@ -120,7 +122,9 @@ def test_lagesbild_pdf_map_page_screenshot(e2e_session, tmp_path):
                   if "Karta över hot spots (brännpunkter) och otrygga platser" in p)
     assert "Bakgrundskarta saknas" not in pages[number - 1]
     assert "<script" not in "".join(pages)
+    detail = next(i for i, p in enumerate(pages, start=1) if "Detaljkarta: " in p)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", str(number), "-l", str(number),
-                    "-singlefile", str(pdf), str(SHOTS / "lagesbild-map")], check=True)
-    assert (SHOTS / "lagesbild-map.png").stat().st_size > 10_000
+    for page_no, name in ((number, "lagesbild-map"), (detail, "lagesbild-map-detail")):
+        subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", str(page_no), "-l",
+                        str(page_no), "-singlefile", str(pdf), str(SHOTS / name)], check=True)
+        assert (SHOTS / f"{name}.png").stat().st_size > 10_000

@@ -21,6 +21,7 @@ from est.printmap import (
     place_labels,
     tiles_for,
 )
+from est.printmap.compose import crowded
 from est.printmap.tiles import mercator
 from tests.tileserver import closed_port_url, serve_tiles
 
@@ -146,3 +147,16 @@ def test_map_without_server_says_so(tmp_path):
     assert not printed.basemap and printed.note == NOTE_UNREACHABLE
     assert printed.labels_placed == 2
     assert Image.open(io.BytesIO(printed.png)).size == (1125, 900)
+
+
+def _spot(lon: float, lat: float) -> dict:
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def test_crowded_finds_the_town_cluster_of_a_municipality_map():
+    town = [_spot(15.110 + 0.001 * i, 59.065) for i in range(4)]
+    villages = [_spot(14.95, 59.10), _spot(15.30, 59.00)]
+    assert crowded([villages[0], *town, villages[1]]) == [1, 2, 3, 4]
+    assert crowded(town) == []  # all together: the map is a detail already
+    assert crowded([*villages, _spot(15.2, 59.2)]) == []
