@@ -12,6 +12,7 @@ import base64
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,6 +23,7 @@ from werkzeug.serving import make_server
 from est.models import Base
 
 from ..conftest import migrated_engine, throwaway_database
+from ..tileserver import serve_tiles
 
 E2E_DB = f"est_e2e_{os.getpid()}"
 KEEP_TABLES = {"category", "spatial_ref_sys"}
@@ -98,12 +100,16 @@ def e2e_session(e2e_engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def live_server(e2e_database_url: str, e2e_session: Session) -> Iterator[str]:
-    """Serve the app on a free loopback port in a thread; yield its base URL."""
+def live_server(e2e_database_url: str, e2e_session: Session, tmp_path) -> Iterator[str]:
+    """Serve the app on a free loopback port in a thread; yield its base URL. Printed maps
+    (agenda, minutes, lägesbild PDF) take their tiles from a loopback tile server."""
     from web import create_app
 
+    tiles = ExitStack()
+    tile_url = tiles.enter_context(serve_tiles()).url
     app = create_app({"SECRET_KEY": "e2e-secret", "DATABASE_URL": e2e_database_url,
-                      "RATELIMIT_ENABLED": False, "EST_TILE_URL": TILE_URL})
+                      "RATELIMIT_ENABLED": False, "EST_TILE_URL": tile_url,
+                      "EST_TILE_CACHE_DIR": str(tmp_path / "tiles")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -111,3 +117,4 @@ def live_server(e2e_database_url: str, e2e_session: Session) -> Iterator[str]:
     server.shutdown()
     thread.join(timeout=5)
     app.extensions["est_db"].dispose()
+    tiles.close()
