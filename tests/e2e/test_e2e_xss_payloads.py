@@ -40,7 +40,19 @@ def store_payloads(session) -> dict:
     return ids
 
 
-def test_no_payload_runs_anywhere(page, live_server, e2e_session):
+@pytest.fixture
+def category_labels(e2e_engine):
+    """Put the category labels back afterwards: the e2e database keeps categories."""
+    with e2e_engine.connect() as conn:
+        saved = conn.execute(select(Category.id, Category.label_sv, Category.label_en)).all()
+    yield
+    with e2e_engine.begin() as conn:
+        for cid, sv, en in saved:
+            conn.execute(update(Category).where(Category.id == cid)
+                         .values(label_sv=sv, label_en=en))
+
+
+def test_no_payload_runs_anywhere(page, live_server, e2e_session, category_labels):
     ids = store_payloads(e2e_session)
     started = time.monotonic()
     dialogs: list[str] = []
