@@ -46,7 +46,8 @@ def study_area_m2(x: np.ndarray, y: np.ndarray, cell_m: float = STUDY_CELL_M) ->
 
 
 def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = None, *,
-             area_m2: float | None = None, fill: bool = True) -> Clusters:
+             area_m2: float | None = None, fill: bool = True,
+             min_cell_reports: int = 1) -> Clusters:
     """Return the strongest candidates covering up to ``share`` of the study area.
 
     Parameters
@@ -62,6 +63,9 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
     fill : bool, default True
         Continue with 25 m cells with reports (tier 2 above) after the places until the
         share is reached; False flags places only.
+    min_cell_reports : int, default 1
+        A place's outline keeps only its 25 m cells with at least this many of its reports
+        (all of them when none has); the others are left to the fill.
 
     Returns
     -------
@@ -74,6 +78,9 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
         raise ValueError("coverage share must be above 0 and at most 0.5")
     p = {**CANDIDATE_PARAMS, **(params or {})}
     cl = scan(x, y, p)
+    if min_cell_reports > 1 and cl.n_clusters:
+        cl = Clusters(_repeat_cells(x, y, cl.labels, min_cell_reports, p), cl.expected, cl.z,
+                      cl.params)
     total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
     used = {**cl.params, "mode": "coverage", "share": share, "study_area_m2": total,
             "score": SCORE, "score_text": SCORE_TEXT}
@@ -145,6 +152,20 @@ def _fill(x: np.ndarray, y: np.ndarray, p: dict, labels: np.ndarray, expected: n
     cnt_c = np.bincount(comp, weights=own[sel], minlength=ncomp)
     return (labels, np.concatenate([expected, exp_c]),
             np.concatenate([z, poisson_z(cnt_c, exp_c)]), area, n)
+
+
+def _repeat_cells(x: np.ndarray, y: np.ndarray, labels: np.ndarray, k: int, p: dict
+                  ) -> np.ndarray:
+    """Unlabel members in cells holding fewer than ``k`` of their place's reports."""
+    c = float(p.get("cell_m", OUTLINE_CELL_M))
+    ix, iy = grid.cell_index(x, y, c)
+    pairs = np.column_stack([labels.astype(np.int64), grid.pack(ix, iy)])
+    _, inv, cnt = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    weak = (labels >= 0) & (cnt[inv] < k)
+    n = int(labels.max()) + 1
+    strong = np.bincount(labels[(labels >= 0) & ~weak], minlength=n)
+    return np.where(weak & (strong[np.maximum(labels, 0)] > 0), -1, labels)
 
 
 def _cells_area(keys: np.ndarray, comp: np.ndarray, cell_m: float) -> float:

@@ -68,3 +68,15 @@ def test_coverage_checks_the_share():
     x, y = _city()
     with pytest.raises(ValueError, match="share"):
         coverage(x, y, 0.0)
+
+
+def test_outlines_of_repeat_cells_only_still_fill_the_share():
+    x, y = _city(4)
+    one = coverage(x, y, 0.02)
+    two = coverage(x, y, 0.02, min_cell_reports=2)
+    budget = 0.02 * two.params["study_area_m2"]
+    assert budget - OUTLINE_CELL_M**2 <= two.params["flagged_m2"] <= budget
+    assert two.params["places"] == one.params["places"]
+    # Places keep fewer members (their single-report cells go to the fill).
+    assert (two.labels[two.labels >= 0] < two.params["places"]).sum() < \
+        (one.labels[one.labels >= 0] < one.params["places"]).sum()
