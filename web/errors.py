@@ -43,6 +43,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if request.path.startswith("/open311/"):  # no route matched: still the spec's list
+            from web.views.open311 import http_error
+            return http_error(exc)
         return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or "")
 
     for error in OUTAGE_ERRORS:
@@ -67,7 +70,8 @@ def _outage(exc: Exception):
     current_app.logger.error("database unavailable: %s", exc)
     headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
     if request.path.startswith("/open311/"):
-        return jsonify([{"code": 503, "description": f"database: {UNAVAILABLE}"}]), 503, headers
+        from web.views.open311 import error_response
+        return error_response(503, {"database": UNAVAILABLE}, headers)
     if wants_json():
         return (jsonify({"error": "service_unavailable", "message": UNAVAILABLE,
                          "retry_after": RETRY_AFTER_S}), 503, headers)

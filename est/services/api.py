@@ -106,7 +106,9 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
                   lon: Any, lat: Any, kind: str | None = None, occurred_at: str | None = None,
                   description: str | None = None, contact: str | None = None,
                   severity: Any = None, municipality: str, tz: ZoneInfo,
-                  now: datetime | None = None, idempotency: str | None = None) -> Report:
+                  now: datetime | None = None, idempotency: str | None = None,
+                  reasons: list[str] | None = None,
+                  internal_note: str | None = None) -> Report:
     """Store a report sent by an organisation's system: ``reviewed``, source ``api``.
 
     ``lon``/``lat`` are WGS84 degrees; ``occurred_at`` ISO 8601 (default: now); the kind
@@ -114,6 +116,8 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
     ``idempotency`` (from :func:`idempotency_key`) makes a repeated POST return the report
     the first one stored, and a reused key with another body raise IdempotencyMismatch;
     two racing identical POSTs store one report (the unique key decides).
+    ``reasons`` are more otrygghet reason codes (Open311 ``attribute[reasons][]``; an error
+    names ``attribute[reasons]``); ``internal_note`` is staff-only text.
     """
     if idempotency:
         earlier = earlier_report(session, idempotency)
@@ -124,11 +128,19 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
     kind = (kind or "").strip() or (cat.kind if cat is not None else "incident")
     data: dict[str, Any] = {"kind": kind, "lon": lon, "lat": lat, "description": description,
                             "contact": contact, "severity": severity, "when": "now"}
+    extra = [c for c in dict.fromkeys(reasons or []) if c != code]
     if kind == "otrygghet":
-        data["reasons"] = [code] if code else []
+        data["reasons"] = ([code] if code else []) + extra
     else:
         data["category"] = code
+    if internal_note:
+        data["internal_note"] = internal_note
     errors: dict[str, str] = {}
+    if extra and (kind != "otrygghet" or len(extra) != len(set(session.scalars(
+            select(Category.code).where(Category.code.in_(extra), Category.active.is_(True),
+                                        Category.kind == "otrygghet"))))):
+        errors["attribute[reasons]"] = ("only otrygghet services take more reasons, each an "
+                                        "active otrygghet service_code")
     if occurred_at:
         when = parse_instant(str(occurred_at), tz)
         if when is None:

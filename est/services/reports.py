@@ -186,6 +186,7 @@ def validate_report(session: Session, data: Mapping[str, Any], *, municipality: 
             errors["organisation"] = MESSAGES["organisation"]
         clean.organisation_id = organisation_id
         _severity(data, clean, errors)
+        clean.internal_note = _text(data.get("internal_note"))[:MAX_NOTE] or None
     if errors:
         raise ValidationError(errors)
     return clean

@@ -82,9 +82,17 @@ def test_services_list_and_definition(client, hallsberg):
     assert by_code["klotter"]["group"] == "incident"
     assert by_code["klotter"]["service_name"] == "Klotter"
     assert by_code["belysning"]["group"] == "otrygghet"
-    assert all(s["type"] == "realtime" and s["metadata"] is False for s in services)
+    assert all(s["type"] == "realtime" for s in services)
+    assert all(s["metadata"] is (s["group"] == "otrygghet") for s in services)
     assert client.get("/open311/v2/services/klotter.json").get_json() == {
         "service_code": "klotter", "attributes": []}
+    definition = client.get("/open311/v2/services/belysning.json").get_json()
+    [attribute] = definition["attributes"]
+    assert attribute["code"] == "reasons" and attribute["datatype"] == "multivaluelist"
+    assert attribute["variable"] is True and attribute["required"] is False
+    keys = {v["key"] for v in attribute["values"]}
+    assert "belysning" in keys and keys == {s["service_code"] for s in services
+                                            if s["group"] == "otrygghet"}
     missing = client.get("/open311/v2/services/nope.json")
     assert missing.status_code == 404 and "nope" in described(missing)
 

@@ -240,5 +240,17 @@ DOCUMENT: dict = {
 
 
 def document() -> dict:
-    """Return a copy of the OpenAPI document."""
-    return copy.deepcopy(DOCUMENT)
+    """Return a copy of the OpenAPI document (Open311 paths also as .xml, and discovery)."""
+    doc = copy.deepcopy(DOCUMENT)
+    paths = doc["paths"]
+    for path in [p for p in paths if p.startswith("/open311/v2/")]:
+        twin = copy.deepcopy(paths[path])
+        for op in twin.values():
+            op["summary"] += " (XML: the spec's element names)"
+        paths[path.removesuffix(".json") + ".xml"] = twin
+    for fmt in ("json", "xml"):
+        paths[f"/open311/discovery.{fmt}"] = {"get": {
+            "summary": f"Open311 discovery document ({fmt.upper()})", "security": [],
+            "responses": {"200": {"description": "changeset, contact, key_service, endpoints"},
+                          "400": _OPEN311_ERROR}}}
+    return doc
