@@ -55,6 +55,8 @@ class Settings:
     tile_url: str = DEFAULT_TILE_URL
     tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
     tile_attribution_url: str | None = DEFAULT_TILE_ATTRIBUTION_URL
+    # Mail to reporters (est.mail): smtp://user:pass@host:587?starttls=1; None = no mail.
+    smtp_url: str | None = None
 
     @property
     def tile_origin(self) -> str:
@@ -206,7 +208,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tile_url=tile_url,
         tile_attribution=attribution,
         tile_attribution_url=attribution_url,
+        smtp_url=_smtp_url(env.get("EST_SMTP_URL")),
     )
+
+
+def _smtp_url(value: str | None) -> str | None:
+    """Check ``EST_SMTP_URL`` (empty: no mail is sent)."""
+    from est.mail import parse_smtp_url
+
+    if not (value or "").strip():
+        return None
+    try:
+        parse_smtp_url(value or "")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return (value or "").strip()
 
 
 def _is_web_url(url: str, template: bool = False) -> bool:

@@ -81,12 +81,13 @@ def register_blueprints(app: Flask) -> None:
         open311,
         promises,
         report_public,
+        resident,
         review,
         staff,
     )
 
-    for module in (health, home, auth, report_public, staff, moderation, review, lagesbild,
-                   promises, open311, api):
+    for module in (health, home, auth, report_public, resident, staff, moderation, review,
+                   lagesbild, promises, open311, api):
         app.register_blueprint(module.bp)
 
 

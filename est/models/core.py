@@ -207,6 +207,10 @@ class Report(Base):
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("report.id", ondelete="SET NULL")
     )
+    # Migration 0010: the reason code a coordinator chose when rejecting
+    # (est.services.moderation.REJECT_REASONS), and the reporter's "no more mail".
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    mail_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     category: Mapped[Category] = relationship()
     reasons: Mapped[list[Category]] = relationship(secondary=report_reason)

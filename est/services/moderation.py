@@ -23,6 +23,7 @@ from est.models import AuditEvent, Category, Report
 from est.safe_times import get_readable
 from est.services.reports import (
     MESSAGES,
+    N_,
     ReportRow,
     get_report,
     list_reports,
@@ -35,6 +36,19 @@ from est.services.reports import (
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_DAYS = 7
 MAX_REJECT_REASON = 500
+# Reasons a coordinator chooses from when rejecting; the code is kept on the report
+# (report.reject_reason) and the label shown to the reporter (status page, e-mail).
+REJECT_REASONS = {
+    "duplicate": N_("Samma sak har redan rapporterats."),
+    "outside": N_("Platsen ligger utanför kommunens område."),
+    "emergency": N_("Det gäller ett brott eller ett akut ärende: kontakta Polisen på 112 "
+                    "eller 114 14."),
+    "elsewhere": N_("Ärendet hör till en annan myndighet eller fastighetsägare."),
+    "insufficient": N_("Rapporten hade för lite information för att kunna användas."),
+    "personal": N_("Rapporten handlade om enskilda personer."),
+    "spam": N_("Rapporten var inte ett ärende för tjänsten."),
+    "other": N_("Annat skäl."),
+}
 
 
 def pending_reports(session: Session, user: access.ActorLike | None,
@@ -51,14 +65,22 @@ def publish(session: Session, report_id: uuid.UUID | str,
 
 
 def reject(session: Session, report_id: uuid.UUID | str, user: access.ActorLike | None,
-           reason: str) -> Report:
-    """Reject a pending public report; a reason is required and kept in the audit trail."""
+           reason: str, note: str | None = None) -> Report:
+    """Reject a pending public report for a reason from :data:`REJECT_REASONS`.
+
+    ``reason`` is a code of the list; any other text (older callers, the CLI) is kept as the
+    staff-only note with the code ``other``. The note stays in the audit trail.
+    """
     reason = (reason or "").strip()
+    note = (note or "").strip() or None
     if not reason:
         raise ValidationError("Ange varför rapporten avvisas.", field="reason")
-    if len(reason) > MAX_REJECT_REASON:
+    if reason not in REJECT_REASONS:
+        reason, note = "other", reason if note is None else f"{reason}: {note}"
+    if note is not None and len(note) > MAX_REJECT_REASON:
         raise ValidationError(f"Högst {MAX_REJECT_REASON} tecken.", field="reason")
-    return _set_status(session, report_id, user, "rejected", note=reason)
+    return _set_status(session, report_id, user, "rejected",
+                       note=note or REJECT_REASONS[reason], reason=reason)
 
 
 def edit_report(session: Session, report_id: uuid.UUID | str, user: access.ActorLike | None,
@@ -156,6 +178,7 @@ def mark_duplicate(session: Session, report_id: uuid.UUID | str, of_id: uuid.UUI
                                new={"status": "rejected", "duplicate_of": str(original_id)}))
         report.duplicate_of = original_id
         report.status = "rejected"
+        report.reject_reason = "duplicate"
     return report
 
 
@@ -175,7 +198,7 @@ def _moderatable(session: Session, report_id: uuid.UUID | str, user: access.Acto
 
 
 def _set_status(session: Session, report_id: uuid.UUID | str, user: access.ActorLike | None,
-                status: str, note: str | None = None) -> Report:
+                status: str, note: str | None = None, reason: str | None = None) -> Report:
     report, moderator = _moderatable(session, report_id, user)
     if report.status != "pending":
         raise ValidationError(f"Rapporten är redan {report.status}; bara väntande rapporter "
@@ -183,8 +206,10 @@ def _set_status(session: Session, report_id: uuid.UUID | str, user: access.Actor
     with transaction(session):
         session.add(AuditEvent(report_id=report.id, user_id=moderator.id,
                                action="status_changed", old={"status": report.status},
-                               new={"status": status}, note=note))
+                               new={"status": status, **({"reason": reason} if reason else {})},
+                               note=note))
         report.status = status
+        report.reject_reason = reason
         report.visibility = "public" if status == "published" else "staff"
     return report
 

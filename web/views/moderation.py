@@ -11,6 +11,7 @@ from est.services.categories import list_categories
 from web import maps
 from web.auth import current_actor, roles_required
 from web.db import get_session
+from web.views import resident
 from web.views.report_public import location_map, municipality, translated
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderering")
@@ -45,6 +46,7 @@ def detail(report_id: str):
 def publish(report_id: str):
     """Publish a pending report."""
     report = moderation.publish(get_session(), report_id, current_actor())
+    resident.notify(report, "published")  # after the commit; a failed send is only logged
     flash(f"{reports.reference(report.receipt_ref)} är publicerad.", "info")
     return redirect(url_for(".queue"))
 
@@ -55,9 +57,10 @@ def reject(report_id: str):
     """Reject a pending report with a reason."""
     try:
         report = moderation.reject(get_session(), report_id, current_actor(),
-                                   request.form.get("reason", ""))
+                                   request.form.get("reason", ""), request.form.get("note"))
     except ValidationError as exc:
         return _render_detail(report_id, errors=exc.errors, status=400)
+    resident.notify(report, "rejected")
     flash(f"{reports.reference(report.receipt_ref)} är avvisad.", "info")
     return redirect(url_for(".queue"))
 
@@ -83,6 +86,7 @@ def duplicate(report_id: str):
                                            request.form.get("duplicate_of", ""), current_actor())
     except ValidationError as exc:
         return _render_detail(report_id, errors=exc.errors, status=400)
+    resident.notify(report, "rejected")
     flash(f"{reports.reference(report.receipt_ref)} är markerad som dubblett.", "info")
     return redirect(url_for(".queue"))
 
@@ -103,7 +107,7 @@ def _render_detail(report_id: str, errors: dict | None = None, status: int = 200
         map=maps.embed(location_map(area, (row.lon, row.lat))),
         anchors={"location": "lat", "lat": "lat", "lon": "lon", "category": "category",
                  "reason": "reason", "duplicate_of": "duplicates"},
-        places=[],
+        places=[], reject_reasons=moderation.REJECT_REASONS,
     ), status
 
 

@@ -23,9 +23,11 @@ from est.models import Area
 from est.models.core import new_receipt_ref
 from est.services import reports
 from est.services.categories import list_categories
+from est.services.resident import key_used
 from web import maps
 from web.db import get_session
 from web.extensions import LANGUAGES, limiter
+from web.views.resident import notify
 
 bp = Blueprint("report_public", __name__)
 
@@ -105,12 +107,15 @@ def form():
         # A bot filled the hidden field: answer as if it worked, store nothing.
         return redirect(url_for(".receipt", ref=reports.reference(new_receipt_ref())))
     settings = current_app.config["EST_SETTINGS"]
+    repeat = key_used(get_session(), request.form.get("idempotency_key"))
     try:
         report = reports.create_report(get_session(), request.form,
                                        municipality=settings.municipality, tz=settings.tz)
     except ValidationError as exc:
         context = form_context(area, request.form, translated(exc.errors))
         return render_template("report/form.html", **context), 400
+    if not repeat:
+        notify(report, "receipt")  # after the commit; a failed send is only logged
     return redirect(url_for(".receipt", ref=reports.reference(report.receipt_ref)))
 
 
