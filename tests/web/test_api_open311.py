@@ -180,3 +180,91 @@ def test_get_requests_bad_parameters(client, hallsberg, args, named):
 def test_open311_error_body_is_json_list(client, hallsberg):
     body = json.loads(client.get("/open311/v2/services/x.json").get_data(as_text=True))
     assert body[0]["code"] == 404
+
+
+def test_post_keeps_extra_fields_for_staff_only(client, db_session, hallsberg, token):
+    response = post(client, token, first_name="Anna", last_name="Andersson",
+                    address_string="Storgatan 1, Hallsberg", address_id="A-17",
+                    device_id="ios-42", account_id="hallbo-9",
+                    media_url="http://127.0.0.1:9/bild.jpg", jurisdiction_id="1861")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()[0]
+    assert body["account_id"] == "hallbo-9"
+    report = db_session.get(Report, body["service_request_id"])
+    note = report.internal_note
+    for line in ("Förnamn: Anna", "Efternamn: Andersson", "Adress: Storgatan 1, Hallsberg",
+                 "Adress-id: A-17", "Enhets-id: ios-42", "Konto-id: hallbo-9",
+                 "Bildlänk (inte hämtad): http://127.0.0.1:9/bild.jpg"):
+        assert line in note
+    assert report.contact == "anna@example.se"
+    public_text = client.get("/open311/v2/requests.json").get_data(as_text=True)
+    assert "Anna" not in public_text and "Storgatan" not in public_text
+
+
+def test_post_otrygghet_reasons_as_a_multivaluelist_attribute(client, db_session, hallsberg,
+                                                              token):
+    response = post(client, token, service_code="belysning", **{
+        "attribute[reasons][]": ["skymd_sikt", "belysning"]})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    report = db_session.get(Report, response.get_json()[0]["service_request_id"])
+    assert report.kind == "otrygghet"
+    assert {c.code for c in report.reasons} == {"belysning", "skymd_sikt"}
+
+
+@pytest.mark.parametrize(("fields", "named"), [
+    ({"jurisdiction_id": "1880"}, "jurisdiction_id:"),
+    ({"attribute[reasons][]": "nope"}, "attribute[reasons]:"),
+    ({"service_code": "belysning", "attribute[reasons][]": "klotter"}, "attribute[reasons]:"),
+    ({"attribute[colour]": "red"}, "attribute[colour]:"),
+    ({"first_name": "x" * 101}, "first_name:"),
+    ({"media_url": "http://x/" + "y" * 800}, "media_url:"),
+    ({"address_string": "a" * 401}, "address_string:"),
+])
+def test_post_extra_field_errors_name_the_field(client, db_session, hallsberg, token, fields,
+                                                named):
+    response = post(client, token, **fields)
+    assert response.status_code == 400
+    assert named in described(response)
+    assert db_session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_get_requests_by_ids_status_and_dates(client, db_session, hallsberg, make_report):
+    from est import public
+
+    area, org = hallsberg
+    org.public_opt_in = True
+    policy = public.PublicPolicy()
+    newest = public.latest_window(policy, datetime.now(policy.tz))
+    older = public.Window(newest.start - timedelta(days=7), newest.start, policy.tz)
+    for window, point in ((newest, STATION), (older, STATION), (newest, (15.1300, 59.0700))):
+        at = window.start_at + timedelta(days=2, hours=9)
+        for _ in range(5):
+            make_report(*point, area=area, occurred_at=at, reported_at=at,
+                        organisation_id=org.id)
+    url = "/open311/v2/requests.json"
+    start = older.start_at.isoformat()
+    rows = client.get(url, query_string={"start_date": start}).get_json()
+    assert len(rows) == 3 and rows[0]["requested_datetime"] == newest.start_at.isoformat()
+    assert all(r["agency_responsible"] == "Hallsberg" and r["status"] == "open" for r in rows)
+    published = datetime.combine(newest.end + timedelta(days=policy.delay_days),
+                                 datetime.min.time(), tzinfo=policy.tz)
+    assert rows[0]["updated_datetime"] == published.isoformat()
+    assert "minst 5" in rows[0]["service_notice"]
+    # the spec filters on requested_datetime: a start inside a window skips that window
+    mid = (older.start_at + timedelta(days=1)).isoformat()
+    later = client.get(url, query_string={"start_date": mid}).get_json()
+    assert {r["window_start"] for r in later} == {newest.start.isoformat()}
+    before = client.get(url, query_string={"start_date": start,
+                                            "end_date": newest.start_at.isoformat()})
+    assert [r["window_start"] for r in before.get_json()] == [older.start.isoformat()]
+    both = client.get(url, query_string={"status": "open,closed", "start_date": start})
+    assert both.status_code == 200 and both.get_json() == rows
+    assert client.get(url, query_string={"status": "closed,closed"}).get_json() == []
+    ids = [rows[2]["service_request_id"], "agg_nope", rows[0]["service_request_id"]]
+    chosen = client.get(url, query_string={"service_request_id": ",".join(ids),
+                                           "status": "closed"}).get_json()
+    assert [r["service_request_id"] for r in chosen] == [ids[0], ids[2]]
+    too_many = client.get(url, query_string={"service_request_id": ",".join(
+        f"agg_{i}" for i in range(101))})
+    assert too_many.status_code == 400 and "service_request_id:" in described(too_many)
+    assert client.get(url, query_string={"jurisdiction_id": "1861"}).status_code == 200
