@@ -227,3 +227,47 @@ def test_retention_erases_the_address(db_session, make_report, make_area):
     retention.purge(db_session, days=180)
     db_session.refresh(report)
     assert report.contact is None
+
+
+def test_starttls_and_login_when_asked(tmp_path, monkeypatch):
+    """STARTTLS with a certificate the client verifies, then AUTH, then the message."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from aiosmtpd.smtp import AuthResult
+
+    openssl = shutil.which("openssl")
+    assert openssl, "the openssl command makes the test certificate"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"hemligt")
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port,
+                            tls_context=server_context, require_starttls=True,
+                            authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the client trusts the test certificate
+    try:
+        config = mail.parse_smtp_url(
+            f"smtp://est:hemligt@127.0.0.1:{port}?starttls=1&from=est@kommun.example")
+        assert mail.send(config, "boende@example.se", "Ämne", "Hej")
+        assert [m["Subject"] for m in inbox.messages] == ["Ämne"]
+        assert logins == [(b"est", b"hemligt")]
+        # without STARTTLS the server refuses, and send() says so instead of raising
+        plain = mail.parse_smtp_url(f"smtp://127.0.0.1:{port}")
+        assert mail.send(plain, "boende@example.se", "Ämne", "Hej") is False
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
