@@ -44,6 +44,9 @@ HIGH_LIMIT = "100000 per minute"
 # Every simulated visitor comes from 127.0.0.1: the per-IP limits are raised for the run.
 LIMITS = {"EST_REPORT_RATE_LIMIT": HIGH_LIMIT, "EST_LOGIN_RATE_LIMIT": HIGH_LIMIT,
           "EST_API_RATE_LIMIT": HIGH_LIMIT}
+# ``--only NAME``: run one kind of visitor of the locustfile (e.g. the public home page).
+ONLY = {"home": "PublicVisitor", "report": "Reporter", "review": "Coordinator",
+        "open311": "Open311Client"}
 COLUMNS = ("Name", "Request Count", "Failure Count", "Requests/s", "50%", "95%", "99%")
 
 
@@ -53,6 +56,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20, help="simulated users (default 20)")
     parser.add_argument("--seconds", type=int, default=30, help="run time (default 30)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--only", choices=sorted(ONLY),
+                        help="run one kind of visitor only (home: the public home page)")
     args = parser.parse_args()
     if not 1 <= args.users <= 200 or not 5 <= args.seconds <= 300:
         parser.error("--users must be 1-200 and --seconds 5-300")
@@ -72,7 +77,8 @@ def main() -> None:
         print(f"gunicorn -w {args.workers} (production) on http://127.0.0.1:{port}/ "
               f"after {time.perf_counter() - t0:.1f} s; locust {args.users} users for "
               f"{args.seconds} s …")
-        rows = run_locust(port, args.users, args.seconds, work, secrets_env)
+        rows = run_locust(port, args.users, args.seconds, work, secrets_env,
+                          [ONLY[args.only]] if args.only else [])
         print_table(rows, args)
     print(f"Total {time.perf_counter() - t0:.0f} s; stack stopped, database dropped.")
 
@@ -150,13 +156,14 @@ def warm_up(port: int, workers: int) -> None:
 
 
 def run_locust(port: int, users: int, seconds: int, work: Path,
-               secrets_env: dict[str, str]) -> list[dict[str, str]]:
+               secrets_env: dict[str, str], only: list[str] | None = None
+               ) -> list[dict[str, str]]:
     """Run locust headless against the server; return the rows of its stats CSV."""
     prefix = work / "load"
     cmd = [str(VENV_BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
            "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
            "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",
-           "--loglevel", "WARNING", "--exit-code-on-error", "0"]
+           "--loglevel", "WARNING", "--exit-code-on-error", "0"] + (only or [])
     result = subprocess.run(cmd, env={**os.environ, **secrets_env}, capture_output=True,
                             text=True, timeout=seconds + 90, cwd=work)
     stats = prefix.with_name("load_stats.csv")

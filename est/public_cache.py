@@ -15,7 +15,9 @@ for again (it ages out). Today's date is in the key because a publication counts
 next local midnight.
 
 Entries are JSON bytes. The store is Redis when ``REDIS_URL`` is set (shared by every gunicorn
-worker) and otherwise a small in-process LRU per worker; both keyed the same way. Each entry
+worker) and otherwise a small in-process LRU per worker; both keyed the same way. A few
+decoded entries are also kept per worker in front of either store (no Redis round trip or JSON
+decoding on a hit; the key holds the fingerprint, so they are never stale). Each entry
 records when it was built: that is the ``Last-Modified`` of the page (any change since would
 have given another key).
 """
@@ -38,6 +40,7 @@ from sqlalchemy.orm import Session
 
 SCHEMA = 1  # bump when an entry's layout changes
 MAX_ENTRIES = 64  # per worker, in-process store
+DECODED_ENTRIES = 8  # per worker, decoded entries in front of either store
 TTL_S = 9 * 24 * 3600  # Redis entries outlive a window (7 days) plus the delay
 
 _ROWS = "count(*) || ':' || coalesce(sum(hashtextextended(t.xmin::text || t.ctid::text, 0)), 0)"
@@ -86,6 +89,7 @@ class PublicCache:
     def __init__(self, redis_url: str | None = None, max_entries: int = MAX_ENTRIES):
         self._lock = threading.Lock()
         self._local: OrderedDict[str, bytes] = OrderedDict()
+        self._decoded: OrderedDict[str, tuple[Any, float]] = OrderedDict()
         self._max = max_entries
         self._redis = None
         if redis_url:
@@ -120,17 +124,29 @@ class PublicCache:
 
         ``build`` returns JSON-serialisable data; ``built_at`` is a Unix time.
         """
+        with self._lock:
+            decoded = self._decoded.get(key)
+            if decoded is not None:
+                self._decoded.move_to_end(key)
+                return decoded
         stored = self.get(key)
         if stored is not None:
             entry = json.loads(stored)
-            return entry["value"], float(entry["built_at"])
-        value = build()
-        built_at = time.time()
-        self.put(key, json.dumps({"value": value, "built_at": built_at},
-                                 ensure_ascii=False).encode())
-        return value, built_at
+            decoded = entry["value"], float(entry["built_at"])
+        else:
+            built_at = time.time()
+            value = build()
+            self.put(key, json.dumps({"value": value, "built_at": built_at},
+                                     ensure_ascii=False).encode())
+            decoded = value, built_at
+        with self._lock:  # decoded entries in front of the store (safe: the key is the data)
+            self._decoded[key] = decoded
+            while len(self._decoded) > DECODED_ENTRIES:
+                self._decoded.popitem(last=False)
+        return decoded
 
     def clear(self) -> None:
         """Forget the in-process entries (tests; Redis entries simply age out)."""
         with self._lock:
             self._local.clear()
+            self._decoded.clear()

@@ -162,6 +162,116 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
         raise ValidationError({**renamed, **errors}) from None
 
 
+# -- batch POST (a FeatureCollection) --------------------------------------------------------
+
+MAX_BATCH = 1000
+
+
+def _batch_data(session: Session, item: dict[str, Any], tz: ZoneInfo,
+                categories: dict[str, Category | None]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the report service's input for one batch item and its API-only field errors.
+
+    The same mapping as :func:`submit_report` (the kind defaults to the category's; an
+    otrygghet category is the reason); ``categories`` memoises look-ups across the batch.
+    """
+    code = (item.get("category") or "").strip()
+    if code not in categories:
+        categories[code] = (session.scalar(select(Category).where(Category.code == code))
+                            if code else None)
+    cat = categories[code]
+    kind = (item.get("kind") or "").strip() or (cat.kind if cat is not None else "incident")
+    data: dict[str, Any] = {"kind": kind, "lon": item.get("lon"), "lat": item.get("lat"),
+                            "description": item.get("description"),
+                            "contact": item.get("contact"), "severity": item.get("severity"),
+                            "when": "now"}
+    if kind == "otrygghet":
+        data["reasons"] = [code] if code else []
+    else:
+        data["category"] = code
+    errors: dict[str, str] = {}
+    occurred_at = item.get("occurred_at")
+    if occurred_at:
+        when = parse_instant(str(occurred_at), tz)
+        if when is None:
+            errors["occurred_at"] = OCCURRED_AT
+        elif check_bounds(when, "occurred_at", errors):
+            local = when.astimezone(tz)
+            data.update(when="at", date=local.date().isoformat(), time=f"{local:%H:%M}")
+    return data, errors
+
+
+class BatchInvalid(ValidationError):
+    """Some features of a batch are invalid: ``features`` maps an index to its field errors."""
+
+    def __init__(self, features: dict[str, dict[str, str]], total: int):
+        super().__init__(f"{len(features)} of {total} features are invalid; nothing was stored",
+                         field="features")
+        self.features = features
+
+
+def submit_batch(session: Session, client: ApiClient, items: list[dict[str, Any]], *,
+                 municipality: str, tz: ZoneInfo, now: datetime | None = None) -> list[Report]:
+    """Store a batch of API reports all-or-nothing, in one transaction; return them in order.
+
+    ``items`` hold :func:`submit_report`'s fields (category, lon, lat, kind, occurred_at,
+    description, contact, severity) or, for a feature whose shape was already refused,
+    ``{"errors": {field: message}}``. Every item is checked by the report service's rules
+    (:func:`est.services.reports.validate_report`); if any fails nothing is stored and
+    BatchInvalid lists the errors per feature index. The reports (``reviewed``, source
+    ``api``), their reasons and ``created`` audit events are written with multi-row INSERTs.
+    """
+    from sqlalchemy import insert
+
+    from est.db import transaction
+    from est.models import AuditEvent
+    from est.models.core import report_reason
+    from est.services.imports import _receipt_refs
+
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise ValidationError(f"send 1 to {MAX_BATCH} features", field="features")
+    categories: dict[str, Category | None] = {}
+    failed: dict[str, dict[str, str]] = {}
+    cleaned: list[reports.CleanReport] = []
+    for index, item in enumerate(items):
+        if "errors" in item:
+            failed[str(index)] = dict(item["errors"])
+            continue
+        data, errors = _batch_data(session, item, tz, categories)
+        try:
+            clean = reports.validate_report(session, data, municipality=municipality, tz=tz,
+                                            organisation_id=client.organisation_id, now=now)
+        except ValidationError as exc:
+            errors = {**{API_FIELDS.get(k, k): v for k, v in exc.errors.items()}, **errors}
+        if errors:
+            failed[str(index)] = errors
+        else:
+            cleaned.append(clean)
+    if failed:
+        raise BatchInvalid(failed, len(items))
+    refs = _receipt_refs(session, len(cleaned))
+    rows = [{"kind": c.kind, "category_id": c.category.id,
+             "geom": f"SRID=4326;POINT({c.lon!r} {c.lat!r})", "area_id": c.area_id,
+             "occurred_at": c.occurred_at, "occurred_until": c.occurred_until,
+             "time_precision": c.time_precision, "source": "api",
+             "organisation_id": c.organisation_id, "contact": c.contact,
+             "description": c.description, "severity": c.severity, "status": "reviewed",
+             "visibility": "staff", "receipt_ref": ref}
+            for c, ref in zip(cleaned, refs, strict=True)]
+    with transaction(session):
+        ids = list(session.scalars(
+            insert(Report).returning(Report.id, sort_by_parameter_order=True), rows))
+        reasons = [{"report_id": i, "category_id": r.id}
+                   for i, c in zip(ids, cleaned, strict=True) for r in c.reasons]
+        if reasons:
+            session.execute(insert(report_reason), reasons)
+        session.execute(insert(AuditEvent), [
+            {"report_id": i, "action": "created",
+             "new": {"status": "reviewed", "source": "api", "category": c.category.code,
+                     "lon": c.lon, "lat": c.lat}} for i, c in zip(ids, cleaned, strict=True)])
+    by_id = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
+    return [by_id[i] for i in ids]
+
+
 # -- public reads (Open311) -------------------------------------------------------------------
 # Open311 GET answers come from est.public (the public privacy model), never from here.
 

@@ -196,7 +196,8 @@ def test_post_report_with_key(client, db_session, hallsberg, token):
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"type": "FeatureCollection"}, "body"),
+    ({"type": "FeatureCollection"}, "features"),  # a batch (tests/web/test_api_batch.py)
+    ({"type": "Polygon"}, "body"),
     ({**feature(), "geometry": {"type": "LineString", "coordinates": [[1, 2], [3, 4]]}},
      "geometry"),
     ({**feature(), "geometry": {"type": "Point", "coordinates": [11.97, 57.7]}}, "geometry"),

@@ -189,13 +189,38 @@ def hotspots_geojson():
 @limiter.limit(lambda: current_app.config.get("EST_API_RATE_LIMIT", DEFAULT_RATE_LIMIT),
                methods=["POST"])
 def post_report():
-    """Create a report from a GeoJSON Point Feature; needs an API key (Bearer)."""
+    """Create a report from a GeoJSON Point Feature, or up to 1,000 from a FeatureCollection.
+
+    Needs an API key (Bearer). A FeatureCollection is all-or-nothing: one invalid feature
+    stores nothing and the 422 lists ``features: {"<index>": {field: message}}``.
+    """
     client = bearer_client()
     if client is None:
         abort(401, description="Send Authorization: Bearer <API key> to create reports.")
     feature = request.get_json(silent=True)
+    if isinstance(feature, dict) and feature.get("type") == "FeatureCollection":
+        return _post_batch(client, feature)
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise ValidationError("send a GeoJSON Feature (application/json)", field="body")
+        raise ValidationError("send a GeoJSON Feature or FeatureCollection (application/json)",
+                              field="body")
+    values = _feature_fields(feature)
+    settings = current_app.config["EST_SETTINGS"]
+    key = api.idempotency_key(client, request.headers.get(api.IDEMPOTENCY_HEADER),
+                              api.canonical_json(feature))
+    try:
+        report = api.submit_report(get_session(), client, municipality=settings.municipality,
+                                   tz=settings.tz, idempotency=key, **values)
+    except ValidationError as exc:
+        raise ValidationError({GEOJSON_FIELDS.get(k, k): v for k, v in exc.errors.items()}) \
+            from None
+    except api.IdempotencyMismatch as exc:
+        return jsonify({"error": "idempotency_key_reused", "message": str(exc),
+                        "fields": {api.IDEMPOTENCY_HEADER: str(exc)}}), 422
+    return jsonify(_created(report)), 201
+
+
+def _feature_fields(feature: dict) -> dict:
+    """Return a Point Feature's report fields; ValidationError names the GeoJSON member."""
     geometry = feature.get("geometry")
     coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
     if (not isinstance(geometry, dict) or geometry.get("type") != "Point"
@@ -207,24 +232,43 @@ def post_report():
     if not isinstance(props, dict):
         raise ValidationError("properties must be an object", field="properties")
     values = {name: _scalar(props, name) for name in PROPERTIES}
+    return {**values, "lon": _scalar({"lon": coords[0]}, "lon"),
+            "lat": _scalar({"lat": coords[1]}, "lat")}
+
+
+def _post_batch(client, collection: dict):
+    """Store a FeatureCollection's reports all-or-nothing (201 with them in order)."""
+    if request.headers.get(api.IDEMPOTENCY_HEADER) is not None:
+        raise ValidationError("is not supported on a FeatureCollection; send features "
+                              "one by one to use it", field=api.IDEMPOTENCY_HEADER)
+    features = collection.get("features")
+    if not isinstance(features, list) or not 1 <= len(features) <= api.MAX_BATCH:
+        raise ValidationError(f"features must be a list of 1 to {api.MAX_BATCH} Point "
+                              "Features", field="features")
+    items: list[dict] = []
+    for feature in features:
+        try:
+            if not isinstance(feature, dict) or feature.get("type") != "Feature":
+                raise ValidationError("must be a GeoJSON Feature", field="type")
+            items.append(_feature_fields(feature))
+        except ValidationError as exc:
+            items.append({"errors": exc.errors})
     settings = current_app.config["EST_SETTINGS"]
-    key = api.idempotency_key(client, request.headers.get(api.IDEMPOTENCY_HEADER),
-                              api.canonical_json(feature))
     try:
-        report = api.submit_report(
-            get_session(), client, lon=_scalar({"lon": coords[0]}, "lon"),
-            lat=_scalar({"lat": coords[1]}, "lat"), municipality=settings.municipality,
-            tz=settings.tz, idempotency=key, **values,
-        )
-    except ValidationError as exc:
-        raise ValidationError({GEOJSON_FIELDS.get(k, k): v for k, v in exc.errors.items()}) \
-            from None
-    except api.IdempotencyMismatch as exc:
-        return jsonify({"error": "idempotency_key_reused", "message": str(exc),
-                        "fields": {api.IDEMPOTENCY_HEADER: str(exc)}}), 422
-    body = {"id": str(report.id), "reference": reports.reference(report.receipt_ref),
+        stored = api.submit_batch(get_session(), client, items,
+                                  municipality=settings.municipality, tz=settings.tz)
+    except api.BatchInvalid as exc:
+        features_errors = {i: {GEOJSON_FIELDS.get(k, k): v for k, v in errors.items()}
+                           for i, errors in exc.features.items()}
+        return jsonify({"error": "validation_error", "message": str(exc),
+                        "fields": exc.errors, "features": features_errors}), 400
+    return jsonify({"type": "FeatureCollection", "count": len(stored),
+                    "reports": [_created(r) for r in stored]}), 201
+
+
+def _created(report) -> dict:
+    return {"id": str(report.id), "reference": reports.reference(report.receipt_ref),
             "status": report.status, "source": report.source}
-    return jsonify(body), 201
 
 
 @bp.get("/openapi.json")
