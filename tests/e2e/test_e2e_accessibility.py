@@ -99,6 +99,10 @@ def test_main_pages_have_no_serious_axe_violations(page, live_server, e2e_sessio
     page.wait_for_url(re.compile(r"/rapportera/tack/EST-"))
     check("/rapportera/tack/<ref>")
 
+    page.click("text=Se status för din rapport")
+    page.wait_for_selector("#status-result")
+    check("/rapportera/status?ref=<ref>")
+
     page.goto(live_server + "/logga-in")
     check("/logga-in")
 
@@ -119,6 +123,6 @@ def test_main_pages_have_no_serious_axe_violations(page, live_server, e2e_sessio
             page.wait_for_selector(".leaflet-container")
         check(path)
 
-    assert len(audited) == 12 and all(n > 10 for n in audited.values()), audited
+    assert len(audited) == 13 and all(n > 10 for n in audited.values()), audited
     assert not found, "axe found serious/critical violations:\n" + json.dumps(
         found, indent=1, ensure_ascii=False)
