@@ -200,7 +200,10 @@ DOCUMENT: dict = {
                 "parameters": [
                     _query("start_date", "ISO 8601; default 90 days ago"),
                     _query("end_date", "ISO 8601, exclusive"),
-                    _query("status", "open or closed", {"enum": ["open", "closed"]}),
+                    _query("status", "open, closed or both comma-separated"),
+                    _query("service_request_id", "Aggregate ids, comma-separated (at most "
+                           "100); overrides every other parameter"),
+                    _query("jurisdiction_id", "The kommunkod (EST_MUNICIPALITY); else 400"),
                     _query("service_code", "Codes, comma-separated"),
                     _query("page", "Page number from 1", {"type": "integer", "minimum": 1}),
                     _query("page_size", "1–1000, default 100",
@@ -218,7 +221,9 @@ DOCUMENT: dict = {
                     "type": "object", "required": ["api_key", "service_code", "lat", "long"],
                     "properties": {k: {"type": "string"} for k in (
                         "api_key", "service_code", "lat", "long", "description", "email",
-                        "phone", "requested_datetime")},
+                        "phone", "requested_datetime", "jurisdiction_id", "first_name",
+                        "last_name", "address_string", "address_id", "device_id",
+                        "account_id", "media_url", "attribute[reasons][]")},
                 }, "application/x-www-form-urlencoded")},
                 "responses": {"200": {"description": "service_request_id and service_notice",
                                       **_json({"type": "array", "items": {"type": "object"}})},
