@@ -107,3 +107,12 @@ def test_a_thousand_features_in_one_post(client, db_session, token):
     assert response.status_code == 201, str(response.get_json())[:500]
     assert response.get_json()["count"] == 1000
     assert count(db_session) == 1000 and count(db_session, AuditEvent) == 1000
+
+
+def test_openapi_documents_the_batch(client):
+    post_op = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/reports"]["post"]
+    body = post_op["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    batch = next(s for s in body if s.get("properties", {}).get("type", {}).get("const")
+                 == "FeatureCollection")
+    assert batch["properties"]["features"]["maxItems"] == 1000
+    assert "features" in str(post_op["responses"]["400"])

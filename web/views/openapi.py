@@ -163,15 +163,43 @@ DOCUMENT: dict = {
                           "400": _ERROR, "401": _ERROR, "403": _ERROR},
         }},
         "/api/v1/reports": {"post": {
-            "summary": "Create a report from a GeoJSON Point Feature",
+            "summary": "Create a report from a GeoJSON Point Feature, or up to 1,000 reports "
+                       "from a FeatureCollection (all-or-nothing)",
+            "description": ("A FeatureCollection of 1–1,000 Point Features is checked feature "
+                            "by feature with the rules of a single POST; if any feature is "
+                            "invalid nothing is stored and the 400 carries `features`: "
+                            "`{\"<index>\": {\"<field>\": \"<message>\"}}`. "
+                            "`Idempotency-Key` is for single Features only (400 on a batch)."),
             "security": [{"bearer": []}],
             "parameters": [_IDEMPOTENCY_KEY],
-            "requestBody": {"required": True,
-                            **_json({"$ref": "#/components/schemas/ReportFeature"})},
+            "requestBody": {"required": True, **_json({"oneOf": [
+                {"$ref": "#/components/schemas/ReportFeature"},
+                {"type": "object", "required": ["type", "features"],
+                 "properties": {"type": {"const": "FeatureCollection"},
+                                "features": {"type": "array", "minItems": 1, "maxItems": 1000,
+                                             "items": {"$ref": "#/components/schemas/"
+                                                               "ReportFeature"}}}},
+            ]})},
             "responses": {"201": {"description": "Stored as reviewed, for the key's "
-                                                 "organisation",
-                                  **_json({"$ref": "#/components/schemas/Created"})},
-                          "400": _ERROR, "401": _ERROR, "422": _ERROR,
+                                                 "organisation (a batch: `count` and "
+                                                 "`reports` in the order sent)",
+                                  **_json({"oneOf": [
+                                      {"$ref": "#/components/schemas/Created"},
+                                      {"type": "object", "properties": {
+                                          "type": {"const": "FeatureCollection"},
+                                          "count": {"type": "integer"},
+                                          "reports": {"type": "array", "items": {
+                                              "$ref": "#/components/schemas/Created"}}}},
+                                  ]})},
+                          "400": {"description": "Bad input; a batch adds `features` (errors "
+                                                 "per feature index)",
+                                  **_json({"allOf": [
+                                      {"$ref": "#/components/schemas/Error"},
+                                      {"type": "object", "properties": {"features": {
+                                          "type": "object", "additionalProperties": {
+                                              "type": "object", "additionalProperties": {
+                                                  "type": "string"}}}}}]})},
+                          "401": _ERROR, "422": _ERROR,
                           "429": {"description": "Rate limit"}},
         }},
         "/api/v1/openapi.json": {"get": {
