@@ -182,3 +182,20 @@ def test_xml_document_drops_characters_xml_cannot_hold():
     root = ET.fromstring(text)
     assert root.find("error").findtext("description") == "abc<&>"
     assert root.find("error").findtext("code") == "400"
+
+
+def test_database_outage_is_503_in_xml(tmp_path):
+    from web import create_app
+
+    socket_dir = tmp_path / "no-server"
+    socket_dir.mkdir()
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False,
+        "DATABASE_URL": f"postgresql+psycopg://est@/est?host={socket_dir}&connect_timeout=2",
+    })
+    try:
+        response = app.test_client().get(f"{BASE}/services.xml")
+        assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+        assert "database:" in xml_errors(response)
+    finally:
+        app.extensions["est_db"].dispose()
