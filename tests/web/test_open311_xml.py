@@ -199,3 +199,24 @@ def test_database_outage_is_503_in_xml(tmp_path):
         assert "database:" in xml_errors(response)
     finally:
         app.extensions["est_db"].dispose()
+
+
+@pytest.mark.parametrize("query", [
+    "service_request_id=,,,", "service_request_id=agg_100_3006_99999999_7_1_1",
+    "service_request_id=agg_100_3006_20000103_7_99999999999999999999_1",
+    "status=,", "status=open,,closed", "start_date=2100-12-31T23:59:59%2B14:00",
+    "start_date=2000-01-01", "end_date=2000-01-02T00:00:00Z", "page_size=", "page=1e3",
+    "jurisdiction_id=%20", "start_date=2026-11-01T00:00:00-12:00&end_date=2026-11-01",
+])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_odd_queries_never_fail_the_server(client, published, query, fmt):
+    response = client.get(f"{BASE}/requests.{fmt}?{query}")
+    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    if response.status_code == 400 and fmt == "xml":
+        assert xml_errors(response)
+    elif response.status_code == 400:
+        assert all(e["code"] == 400 for e in response.get_json())
+    elif fmt == "xml":
+        assert xml(response).tag == "service_requests"
+    else:
+        assert isinstance(response.get_json(), list)
