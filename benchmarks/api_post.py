@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -41,9 +42,13 @@ def post(port: int, token: str, body: dict) -> tuple[int, float]:
         f"http://127.0.0.1:{port}/api/v1/reports", data=data, method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     t0 = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=120) as response:
-        response.read()
-        return response.status, time.perf_counter() - t0
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+            return response.status, time.perf_counter() - t0
+    except urllib.error.HTTPError as exc:
+        print(f"  {exc.code}: {exc.read()[:300]!r}", file=sys.stderr)
+        return exc.code, time.perf_counter() - t0
 
 
 def singles(port: int, token: str, clients: int, seconds: float) -> None:
@@ -115,6 +120,9 @@ def main() -> None:
             post(port, token, feature())
         singles(port, token, args.clients, args.seconds)
         batches(port, token, args.batches, args.size)
+        log = (work / "gunicorn.log").read_text()
+        if "Traceback" in log:
+            print(log[log.index("Traceback"):][:3000], file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from est import access, places, queries
@@ -200,6 +200,27 @@ def _batch_data(session: Session, item: dict[str, Any], tz: ZoneInfo,
     return data, errors
 
 
+def _inside(session: Session, area_id: int, items: list[dict[str, Any]]) -> list[bool | None]:
+    """Return per item whether its point lies in the area (None: no readable point).
+
+    One statement for the whole batch, so PostGIS prepares the area's outline once.
+    """
+    points: list[tuple[float, float] | None] = []
+    for item in items:
+        lon, lat = (None, None) if "errors" in item else reports.parse_lonlat(
+            item.get("lon"), item.get("lat"), {})
+        points.append(None if lon is None or lat is None else (lon, lat))
+    given = [p for p in points if p is not None]
+    if not given:
+        return [None] * len(items)
+    answers = iter(session.scalars(text(
+        "SELECT ST_Contains(a.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) "
+        "FROM area a, unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) "
+        "WITH ORDINALITY AS p(lon, lat, n) WHERE a.id = :area ORDER BY p.n"),
+        {"lons": [p[0] for p in given], "lats": [p[1] for p in given], "area": area_id}))
+    return [None if p is None else bool(next(answers)) for p in points]
+
+
 class BatchInvalid(ValidationError):
     """Some features of a batch are invalid: ``features`` maps an index to its field errors."""
 
@@ -232,6 +253,11 @@ def submit_batch(session: Session, client: ApiClient, items: list[dict[str, Any]
     categories: dict[str, Category | None] = {}
     failed: dict[str, dict[str, str]] = {}
     cleaned: list[reports.CleanReport] = []
+    area = queries.area_by_code(session, municipality)
+    inside = _inside(session, area.id, items)
+    active = {c.code: c for c in session.scalars(select(Category).where(Category.active))}
+    # Held here, so the identity map answers validate_report's look-up without a query.
+    organisation = session.get(Organisation, client.organisation_id)
     for index, item in enumerate(items):
         if "errors" in item:
             failed[str(index)] = dict(item["errors"])
@@ -239,7 +265,8 @@ def submit_batch(session: Session, client: ApiClient, items: list[dict[str, Any]
         data, errors = _batch_data(session, item, tz, categories)
         try:
             clean = reports.validate_report(session, data, municipality=municipality, tz=tz,
-                                            organisation_id=client.organisation_id, now=now)
+                                            organisation_id=client.organisation_id, now=now,
+                                            area=area, inside=inside[index], active=active)
         except ValidationError as exc:
             errors = {**{API_FIELDS.get(k, k): v for k, v in exc.errors.items()}, **errors}
         if errors:
@@ -248,6 +275,7 @@ def submit_batch(session: Session, client: ApiClient, items: list[dict[str, Any]
             cleaned.append(clean)
     if failed:
         raise BatchInvalid(failed, len(items))
+    del organisation
     refs = _receipt_refs(session, len(cleaned))
     rows = [{"kind": c.kind, "category_id": c.category.id,
              "geom": f"SRID=4326;POINT({c.lon!r} {c.lat!r})", "area_id": c.area_id,

@@ -140,7 +140,9 @@ def replace_places(session: Session, area_code: str,
 def validate_report(session: Session, data: Mapping[str, Any], *, municipality: str,
                     tz: ZoneInfo, user: access.ActorLike | None = None,
                     organisation_id: int | None = None,
-                    now: datetime | None = None) -> CleanReport:
+                    now: datetime | None = None, area: Area | None = None,
+                    inside: bool | None = None,
+                    active: Mapping[str, Category] | None = None) -> CleanReport:
     """Check a report's input and return clean values; raise ValidationError listing all errors.
 
     ``user`` is given for staff reports (organisation, time window, severity, internal note).
@@ -149,13 +151,14 @@ def validate_report(session: Session, data: Mapping[str, Any], *, municipality: 
     """
     now = now or datetime.now(UTC)
     errors: dict[str, str] = {}
-    area = area_by_code(session, municipality)
+    # A batch passes the area and its own bulk point-in-area answer (est.services.api).
+    area = area if area is not None else area_by_code(session, municipality)
 
     kind = _text(data.get("kind"))
     if kind not in ("incident", "otrygghet"):
         errors["kind"] = MESSAGES["kind"]
-    category, reasons = _categories(session, data, kind, errors)
-    lon, lat = _location(session, data, area, errors)
+    category, reasons = _categories(session, data, kind, errors, active)
+    lon, lat = _location(session, data, area, errors, inside)
     if user is None:
         occurred_at, occurred_until, precision = _public_time(data, tz, now, errors)
     else:
@@ -416,8 +419,11 @@ def _list(data: Mapping[str, Any], key: str) -> list[str]:
     return [v.strip() for v in values if v and v.strip()]
 
 
-def _categories(session: Session, data, kind: str,
-                errors: dict[str, str]) -> tuple[Category | None, list[Category]]:
+def _categories(session: Session, data, kind: str, errors: dict[str, str],
+                active: Mapping[str, Category] | None = None
+                ) -> tuple[Category | None, list[Category]]:
+    if active is not None:  # a batch: the active categories by code, looked up once
+        return _known_categories(data, kind, errors, active)
     if kind == "incident":
         code = _text(data.get("category"))
         cat = session.scalar(select(Category).where(
@@ -438,7 +444,29 @@ def _categories(session: Session, data, kind: str,
     return None, []
 
 
-def _location(session: Session, data, area: Area, errors: dict[str, str]) -> tuple:
+def _known_categories(data, kind: str, errors: dict[str, str], active: Mapping[str, Category]
+                      ) -> tuple[Category | None, list[Category]]:
+    """:func:`_categories` over ``active`` (code -> active category) instead of queries."""
+    if kind == "incident":
+        cat = active.get(_text(data.get("category")))
+        if cat is None or cat.kind != "incident":
+            errors["category"] = MESSAGES["category"]
+            return None, []
+        return cat, []
+    if kind == "otrygghet":
+        codes = set(_list(data, "reasons"))
+        cats = sorted((active[c] for c in codes
+                       if c in active and active[c].kind == "otrygghet"),
+                      key=lambda c: c.sort_order)
+        if not cats or len(cats) != len(codes):
+            errors["reasons"] = MESSAGES["reasons"]
+            return None, []
+        return cats[0], cats
+    return None, []
+
+
+def _location(session: Session, data, area: Area, errors: dict[str, str],
+              inside: bool | None = None) -> tuple:
     place_id = _text(data.get("place"))
     if place_id:
         row = None
@@ -457,7 +485,7 @@ def _location(session: Session, data, area: Area, errors: dict[str, str]) -> tup
     lon, lat = parse_lonlat(data.get("lon"), data.get("lat"), errors)
     if lon is None or lat is None:
         return None, None
-    if not point_in_area(session, area.id, lon, lat):
+    if not (point_in_area(session, area.id, lon, lat) if inside is None else inside):
         errors["location"] = MESSAGES["outside"]
     return lon, lat
 

@@ -37,6 +37,7 @@ def test_batch_stores_every_feature_in_order(client, db_session, token):
     features = [feature(15.1122 + i * 0.0001, description=f"Tagg {i}", severity=1 + i % 3)
                 for i in range(25)]
     features[3] = feature(occurred_at="2026-11-12T21:30:00+01:00", description="Tagg 3")
+    features[5] = feature(category="belysning", description="Tagg 5")  # otrygghet reason
     response = post(client, token, features)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -51,6 +52,9 @@ def test_batch_stores_every_feature_in_order(client, db_session, token):
     third = stored[body["reports"][3]["id"]]
     assert third.occurred_at.isoformat() == "2026-11-12T20:30:00+00:00"
     assert count(db_session, AuditEvent) == 25
+    dark = stored[body["reports"][5]["id"]]
+    db_session.refresh(dark)
+    assert dark.kind == "otrygghet" and [c.code for c in dark.reasons] == ["belysning"]
 
 
 def test_batch_is_all_or_nothing_with_errors_per_feature(client, db_session, token):
