@@ -182,3 +182,19 @@ def test_two_workers_share_entries_through_redis(app_config, put, redis_url):
     put()
     assert "6 rapporter" in _lead(two.get("/").get_data(as_text=True))
     assert len(store.keys("est:public:home:*")) == 2
+
+
+def test_each_language_has_its_own_tag_and_page(client, put):
+    for _ in range(5):
+        put()
+    swedish = client.get("/")
+    with client.session_transaction() as sess:
+        sess["lang"] = "en"
+    english = client.get("/", headers={"If-None-Match": swedish.headers["ETag"]})
+    assert english.status_code == 200  # never the Swedish copy's 304
+    assert TAG.match(english.headers["ETag"]).group(1) != TAG.match(
+        swedish.headers["ETag"]).group(1)
+    assert 'hreflang="sv"' in english.get_data(as_text=True)
+    assert 'hreflang="en"' in swedish.get_data(as_text=True)
+    again = client.get("/", headers={"If-None-Match": english.headers["ETag"]})
+    assert again.status_code == 304

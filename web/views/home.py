@@ -9,7 +9,10 @@ visitors get ``ETag``/``Last-Modified`` and a ``304`` when nothing changed; sign
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from types import SimpleNamespace
@@ -28,6 +31,10 @@ bp = Blueprint("home", __name__)
 
 MAX_AGE_S = 60  # browsers and proxies may reuse a public answer this long without asking
 NONCE_MARK = "__EST_CSP_NONCE__"
+# Anonymous pages rendered with NONCE_MARK, per worker: (cache key, language, path) -> HTML.
+RENDERED_ENTRIES = 8
+_RENDERED: OrderedDict[tuple, str] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
 _HTML_TAG = re.compile(r'^W/"([0-9a-f]{32})\.([A-Za-z0-9_-]{16,64})"$')
 
 
@@ -110,27 +117,44 @@ def index():
         return render_template("index.html", area=None, message=str(exc)), 200
     value, built_at = public_cache().fetch(key, lambda: _build_home(session, area, policy, now))
     anonymous = _anonymous()
-    tag = key.rsplit(":", 1)[1]
+    lang = g.get("lang", "sv")
+    # The page differs by language: the tag does too (a switch never gets a 304 of the other).
+    tag = hashlib.sha256(f"{key}|{lang}".encode()).hexdigest()[:32]
     if anonymous:
         match = _HTML_TAG.match(request.headers.get("If-None-Match", "").strip())
         if match and match.group(1) == tag:
             # The browser's copy runs with the nonce it was sent: answer with that nonce.
             g.csp_nonce = match.group(2)
             return _validators(Response(status=304), match.group(0), built_at)
-    nonce = csp_nonce()
+        memo = (key, lang, g.get("path"))
+        with _RENDERED_LOCK:
+            page = _RENDERED.get(memo)
+        if page is None:
+            g.csp_nonce = NONCE_MARK  # rendered once with a mark, the nonce put in per response
+            page = _render(value, policy)
+            with _RENDERED_LOCK:
+                _RENDERED[memo] = page
+                while len(_RENDERED) > RENDERED_ENTRIES:
+                    _RENDERED.popitem(last=False)
+        g.csp_nonce = None
+        nonce = csp_nonce()
+        response = Response(page.replace(NONCE_MARK, nonce), mimetype="text/html")
+        return _validators(response, f'W/"{tag}.{nonce}"', built_at)
+    return Response(_render(value, policy), mimetype="text/html")
+
+
+def _render(value: dict, policy: public.PublicPolicy) -> str:
+    """Render the home page around a cached entry (the header gets this request's nonce)."""
     embedded = dict(value["map"])
-    embedded["header"] = embedded["header"].replace(NONCE_MARK, nonce)
+    embedded["header"] = embedded["header"].replace(NONCE_MARK, csp_nonce())
     shown = value["shown"]
     shown_ns = SimpleNamespace(
         window=SimpleNamespace(label=shown["label"]), total=shown["total"],
         cell_m=shown["cell_m"], min_cell=shown["min_cell"],
         categories=[tuple(c) for c in shown["categories"]])
-    response = Response(render_template(
+    return render_template(
         "index.html", area=SimpleNamespace(name=value["area"]["name"]), map=embedded,
-        shown=shown_ns, policy=policy, count_sv=public.count_sv), mimetype="text/html")
-    if anonymous:
-        _validators(response, f'W/"{tag}.{nonce}"', built_at)
-    return response
+        shown=shown_ns, policy=policy, count_sv=public.count_sv)
 
 
 @bp.get("/rutor.geojson")
