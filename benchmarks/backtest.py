@@ -38,6 +38,9 @@ def main() -> None:
     ap.add_argument("--test-months", type=int, default=12)
     ap.add_argument("--train-months", type=int, default=12)
     ap.add_argument("--shares", default="0.01,0.02,0.05,sig")
+    ap.add_argument("--end", default=None,
+                    help="YYYY-MM: first month not tested (dev period, e.g. 2019-01 tests "
+                         "2018); default: after the last report")
     args = ap.parse_args()
     if not Path(args.data).exists():
         print(f"skipped: {args.data} not found")
@@ -45,9 +48,21 @@ def main() -> None:
     t0 = time.perf_counter()
     table = read_points_csv(args.data, None, tz=TZ)
     t = np.asarray(table.t, dtype="datetime64[s]")
+    end = None
+    last_month = t.max().astype("datetime64[M]")
+    if args.end:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        yy, mm = (int(v) for v in args.end.split("-"))
+        end = np.datetime64(int(datetime(yy, mm, 1, tzinfo=ZoneInfo(TZ)).timestamp()), "s")
+        last_month = np.datetime64(args.end, "M") - 1
+        t_keep = t < end
+    else:
+        t_keep = np.ones(t.size, dtype=bool)
     # Only the months the replay reads (bounded run time): training + test months.
-    first = t.max().astype("datetime64[M]") - (args.test_months + args.train_months)
-    keep = t >= first.astype("datetime64[s]") - np.timedelta64(2, "D")
+    first = last_month - (args.test_months + args.train_months)
+    keep = t_keep & (t >= first.astype("datetime64[s]") - np.timedelta64(2, "D"))
     x, y = to_projected(table.lon[keep], table.lat[keep], CRS)
     t = t[keep]
     print(f"Chicago aggravated assaults: {t.size:,} reports read of {len(table):,} "
@@ -57,13 +72,14 @@ def main() -> None:
         share = None if s == "sig" else float(s)
         t1 = time.perf_counter()
         res = rolling_backtest(x, y, t, share=share, months=args.test_months,
-                               train_months=args.train_months, tz=TZ)
+                               train_months=args.train_months, tz=TZ, end=end)
         secs = time.perf_counter() - t1
         if share is not None:
             # The grids at the nominal share too, for when the places do not fill it.
             for cell in (25.0, 150.0):
                 g = rolling_backtest(x, y, t, share=share, months=args.test_months,
                                      train_months=args.train_months, tz=TZ, comparators=(),
+                                     end=end,
                                      flag=grid_flagger(cell, share * res["study_area_m2"]))
                 row = dict(g["rows"][0], method=f"grid {cell:g} m at the full share")
                 res["rows"].append(row)

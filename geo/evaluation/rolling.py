@@ -151,13 +151,26 @@ def _jaccard_geom(a: shapely.Geometry | None, b: shapely.Geometry | None) -> flo
 
 
 def default_flagger(share: float | None, study_m2: float) -> Callable:
-    """Return ``flag(x, y) -> geometry | None``: the product's outlines of the scan's places."""
+    """Return ``flag(x, y) -> geometry | None``: the product's outlines of the scan's places.
+
+    In coverage mode the flagger remembers the cells it flagged on its previous call and
+    prefers them on equal counts (``coverage(…, prefer=…)``), as a month-to-month review
+    would; call it on consecutive windows in order.
+    """
     from geo.evaluation.runs import cluster_polygons
     from geo.hotspots.coverage import coverage
     from geo.hotspots.scan import scan
 
+    last: list[np.ndarray] = []
+
     def flag(x: np.ndarray, y: np.ndarray):
-        cl = scan(x, y) if share is None else coverage(x, y, share, area_m2=study_m2)
+        if share is None:
+            cl = scan(x, y)
+        else:
+            # Hysteresis: last month's flagged cells go first among cells of equal count.
+            cl = coverage(x, y, share, area_m2=study_m2, prefer=last[0] if last else None)
+            ix, iy = grid.cell_index(x[cl.labels >= 0], y[cl.labels >= 0], FINE_CELL_M)
+            last[:] = [np.unique(grid.pack(ix, iy))]
         polys = cluster_polygons(x, y, cl.labels)
         return shapely.union_all(polys) if polys else None
 

@@ -32,9 +32,13 @@ from geo.hotspots.scan import cell_backgrounds, scan
 
 STUDY_CELL_M = 150.0
 CANDIDATE_PARAMS = {"alpha": 0.5, "min_count": 3, "min_ratio": 1.5}
-SCORE = "poisson_z"
-SCORE_TEXT = ("Poisson z against the scan's local background: places (relaxed scan cut) by "
-              "their count, then 25 m cells with reports by their own count")
+SCORE = "cell_count"
+SCORE_TEXT = ("reports in each 25 m cell of the window (ties: cells flagged last time, then "
+              "reports in the 75 m window); touching cells joined into outlines, an outline "
+              "holding a scan place (relaxed cut) is a place")
+SCORE_Z = "poisson_z"
+SCORE_Z_TEXT = ("Poisson z against the scan's local background: places (relaxed scan cut) by "
+                "their count, then 25 m cells with reports by their own count")
 
 
 def study_area_m2(x: np.ndarray, y: np.ndarray, cell_m: float = STUDY_CELL_M) -> float:
@@ -47,7 +51,8 @@ def study_area_m2(x: np.ndarray, y: np.ndarray, cell_m: float = STUDY_CELL_M) ->
 
 def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = None, *,
              area_m2: float | None = None, fill: bool = True,
-             min_cell_reports: int = 1) -> Clusters:
+             min_cell_reports: int = 1, rank: str = "count",
+             prefer: np.ndarray | None = None) -> Clusters:
     """Return the strongest candidates covering up to ``share`` of the study area.
 
     Parameters
@@ -65,7 +70,17 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
         share is reached; False flags places only.
     min_cell_reports : int, default 1
         A place's outline keeps only its 25 m cells with at least this many of its reports
-        (all of them when none has); the others are left to the fill.
+        (all of them when none has); the others are left to the fill. Only with
+        ``rank="z"``.
+    rank : {"count", "z"}, default "count"
+        ``"count"``: 25 m cells with reports ranked by their own count (ties: cells in
+        ``prefer``, then more reports in the 75 m window, then cell order), taken until the
+        share is reached; touching cells become one outline each, and an outline holding a
+        scan place's report is a place. ``"z"``: places by z first, then the fill by z (the
+        earlier rule, kept for comparison).
+    prefer : numpy.ndarray, optional
+        Keys of 25 m cells flagged last time (:func:`geo.hotspots.grid.pack`): on equal
+        counts they go first, so the flagged area moves only when the counts say so.
 
     Returns
     -------
@@ -76,14 +91,18 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
     """
     if not 0 < share <= 0.5:
         raise ValueError("coverage share must be above 0 and at most 0.5")
+    if rank not in ("count", "z"):
+        raise ValueError("coverage rank must be 'count' or 'z'")
     p = {**CANDIDATE_PARAMS, **(params or {})}
     cl = scan(x, y, p)
+    if rank == "count" and fill:
+        return _by_count(x, y, share, p, cl, area_m2, prefer)
     if min_cell_reports > 1 and cl.n_clusters:
         cl = Clusters(_repeat_cells(x, y, cl.labels, min_cell_reports, p), cl.expected, cl.z,
                       cl.params)
     total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
     used = {**cl.params, "mode": "coverage", "share": share, "study_area_m2": total,
-            "score": SCORE, "score_text": SCORE_TEXT}
+            "score": SCORE_Z, "score_text": SCORE_Z_TEXT, "rank": "z"}
     budget = share * total
     smallest = OUTLINE_CELL_M**2
     keep: list[int] = []
@@ -130,16 +149,8 @@ def _fill(x: np.ndarray, y: np.ndarray, p: dict, labels: np.ndarray, expected: n
     keys, own, win, rate = keys[occupied], own[occupied], win[occupied], rate[occupied]
     zc = poisson_z(own, rate)
     order = np.lexsort((keys, -own, -win, -zc))
-    n = int(min(order.size, room // (c * c)))
     base = int(expected.size)
-    while n > 0:
-        chosen = np.sort(keys[order[:n]])
-        comp = grid.components(chosen)
-        area = _cells_area(chosen, comp, c)
-        if area <= room:
-            break
-        # The closing joins cells touching at a corner with a little extra area.
-        n -= max(1, int(np.ceil((area - room) / (c * c))))
+    chosen, comp, area, n = _take(keys[order], room, c)
     if n <= 0:
         return labels, expected, z, 0.0, 0
     pos = grid.lookup(chosen, pkeys)
@@ -152,6 +163,79 @@ def _fill(x: np.ndarray, y: np.ndarray, p: dict, labels: np.ndarray, expected: n
     cnt_c = np.bincount(comp, weights=own[sel], minlength=ncomp)
     return (labels, np.concatenate([expected, exp_c]),
             np.concatenate([z, poisson_z(cnt_c, exp_c)]), area, n)
+
+
+def _take(ranked: np.ndarray, room: float, c: float
+          ) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Take the first ``n`` of the ranked cell keys whose closed outlines fit in ``room`` m².
+
+    Returns the chosen keys (sorted), their 8-connected component, the outlines' area and n.
+    """
+    def fit(k: int) -> tuple[np.ndarray, np.ndarray, float]:
+        keys = np.sort(ranked[:k])
+        comp = grid.components(keys)
+        return keys, comp, _cells_area(keys, comp, c)
+
+    n = int(min(ranked.size, room // (c * c)))
+    best = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0.0)
+    too_many = n + 1
+    while n > 0:
+        got = fit(n)
+        if got[2] <= room:
+            best = got
+            break
+        too_many = n
+        # The closing joins cells touching at a corner with a little extra area.
+        n -= max(1, int(np.ceil((got[2] - room) / (c * c))))
+    n = max(n, 0)
+    # The step down may overshoot: bisect between the last fit and the first misfit.
+    while n > 0 and too_many - n > 1 and room - best[2] >= c * c:
+        mid = (n + too_many) // 2
+        got = fit(mid)
+        if got[2] <= room:
+            n, best = mid, got
+        else:
+            too_many = mid
+    return best[0], best[1], best[2], n
+
+
+def _by_count(x: np.ndarray, y: np.ndarray, share: float, p: dict, cl: Clusters,
+              area_m2: float | None, prefer: np.ndarray | None) -> Clusters:
+    """Flag the 25 m cells with most reports up to the share (``rank="count"``)."""
+    total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
+    used = {**cl.params, "mode": "coverage", "share": share, "study_area_m2": total,
+            "score": SCORE, "score_text": SCORE_TEXT, "rank": "count",
+            "hysteresis": prefer is not None}
+    c = float(p.get("cell_m", OUTLINE_CELL_M))
+    keys, own, win, rate = cell_backgrounds(x, y, p)
+    occupied = own > 0
+    keys, own, win, rate = keys[occupied], own[occupied], win[occupied], rate[occupied]
+    before = np.zeros(keys.size, dtype=bool)
+    if prefer is not None and len(prefer):
+        before = grid.lookup(np.unique(np.asarray(prefer, dtype=np.int64)), keys) >= 0
+    order = np.lexsort((keys, -win, ~before, -own))
+    chosen, comp, area, n = _take(keys[order], share * total, c)
+    if n <= 0:
+        return empty_clusters(x.size, {**used, "flagged_m2": 0.0, "places": 0,
+                                       "filled_cells": 0})
+    ix, iy = grid.cell_index(x, y, c)
+    pos = grid.lookup(chosen, grid.pack(ix, iy))
+    lab = np.where(pos >= 0, comp[np.maximum(pos, 0)], -1)
+    ncomp = int(comp.max()) + 1
+    sel = grid.lookup(keys, chosen)
+    exp_c = np.bincount(comp, weights=rate[sel], minlength=ncomp)
+    cnt_c = np.bincount(comp, weights=own[sel], minlength=ncomp)
+    z = poisson_z(cnt_c, exp_c)
+    is_place = np.zeros(ncomp, dtype=bool)
+    is_place[lab[(lab >= 0) & (cl.labels >= 0)]] = True
+    rank_c = np.lexsort((np.arange(ncomp), -z, ~is_place))
+    new = np.empty(ncomp, dtype=np.int64)
+    new[rank_c] = np.arange(ncomp)
+    labels = np.where(lab >= 0, new[np.maximum(lab, 0)], -1)
+    n_places = int(is_place.sum())
+    return Clusters(labels=labels, expected=exp_c[rank_c], z=z[rank_c],
+                    params={**used, "flagged_m2": area, "places": n_places,
+                            "filled_cells": int(n)})
 
 
 def _repeat_cells(x: np.ndarray, y: np.ndarray, labels: np.ndarray, k: int, p: dict

@@ -1,11 +1,12 @@
-"""Coverage mode fills the requested share: places first, then 25 m cells by the same score."""
+"""Coverage mode fills the requested share: 25 m cells by count (default) or places by z."""
 
 import numpy as np
 import pytest
 import shapely
 
 from geo.evaluation.runs import cluster_polygons
-from geo.hotspots.coverage import SCORE, coverage, study_area_m2
+from geo.hotspots import grid
+from geo.hotspots.coverage import SCORE, SCORE_Z, coverage, study_area_m2
 from geo.hotspots.polygons import OUTLINE_CELL_M
 
 
@@ -19,13 +20,18 @@ def _city(seed: int = 0, n_background: int = 6000):
     return np.concatenate([bx, sx]) + 500_000, np.concatenate([by, sy]) + 6_500_000
 
 
+@pytest.mark.parametrize("rank", ["count", "z"])
 @pytest.mark.parametrize("share", [0.01, 0.02, 0.05])
-def test_coverage_reaches_the_share_within_one_cell(share):
+def test_coverage_reaches_the_share_within_one_cell(share, rank):
     x, y = _city()
-    cl = coverage(x, y, share)
+    cl = coverage(x, y, share, rank=rank)
     p = cl.params
     budget = share * p["study_area_m2"]
-    assert p["score"] == SCORE and "Poisson z" in p["score_text"]
+    assert p["rank"] == rank
+    if rank == "count":
+        assert p["score"] == SCORE and "25 m cell" in p["score_text"]
+    else:
+        assert p["score"] == SCORE_Z and "Poisson z" in p["score_text"]
     assert budget - OUTLINE_CELL_M**2 <= p["flagged_m2"] <= budget
     # The flagged area is what the outlines of the candidates really cover.
     union = shapely.union_all(cluster_polygons(x, y, cl.labels))
@@ -72,11 +78,58 @@ def test_coverage_checks_the_share():
 
 def test_outlines_of_repeat_cells_only_still_fill_the_share():
     x, y = _city(4)
-    one = coverage(x, y, 0.02)
-    two = coverage(x, y, 0.02, min_cell_reports=2)
+    one = coverage(x, y, 0.02, rank="z")
+    two = coverage(x, y, 0.02, rank="z", min_cell_reports=2)
     budget = 0.02 * two.params["study_area_m2"]
     assert budget - OUTLINE_CELL_M**2 <= two.params["flagged_m2"] <= budget
     assert two.params["places"] == one.params["places"]
     # Places keep fewer members (their single-report cells go to the fill).
     assert (two.labels[two.labels >= 0] < two.params["places"]).sum() < \
         (one.labels[one.labels >= 0] < one.params["places"]).sum()
+
+
+def _cell_keys(x, y):
+    ix, iy = grid.cell_index(x, y, OUTLINE_CELL_M)
+    return grid.pack(ix, iy)
+
+
+def test_count_rank_flags_the_busiest_cells_first():
+    x, y = _city(5)
+    cl = coverage(x, y, 0.01)
+    keys, counts = np.unique(_cell_keys(x, y), return_counts=True)
+    flagged = np.unique(_cell_keys(x[cl.labels >= 0], y[cl.labels >= 0]))
+    inside = grid.lookup(flagged, keys) >= 0
+    # No cell left out holds more reports than a flagged one.
+    assert counts[~inside].max() <= counts[inside].min()
+    assert flagged.size == cl.params["filled_cells"] > 0
+    # The three planted spots are places and come first.
+    n_places = cl.params["places"]
+    assert n_places >= 3 and (cl.labels[-180:] >= 0).mean() > 0.9
+    assert (cl.labels[-180:][cl.labels[-180:] >= 0] < n_places).all()
+
+
+def test_cells_flagged_last_time_win_ties():
+    x, y = _city(6, n_background=3000)
+    first = coverage(x, y, 0.01)
+    keys, counts = np.unique(_cell_keys(x, y), return_counts=True)
+    chosen = np.unique(_cell_keys(x[first.labels >= 0], y[first.labels >= 0]))
+    lowest = counts[grid.lookup(keys, chosen)].min()
+    ties = keys[counts == lowest]
+    # Prefer the tied cells that were not chosen: they replace the chosen tied ones.
+    other = np.setdiff1d(ties, chosen)
+    assert other.size > 0
+    again = coverage(x, y, 0.01, prefer=np.union1d(chosen[counts[grid.lookup(keys, chosen)]
+                                                          > lowest], other))
+    moved = np.unique(_cell_keys(x[again.labels >= 0], y[again.labels >= 0]))
+    assert again.params["hysteresis"] is True
+    assert np.intersect1d(moved, other).size > np.intersect1d(chosen, other).size == 0
+    # The same prefer set as last time keeps the flagged cells where they were.
+    same = coverage(x, y, 0.01, prefer=chosen)
+    kept = np.unique(_cell_keys(x[same.labels >= 0], y[same.labels >= 0]))
+    assert np.intersect1d(kept, chosen).size >= 0.95 * chosen.size
+
+
+def test_coverage_checks_the_rank():
+    x, y = _city()
+    with pytest.raises(ValueError, match="rank"):
+        coverage(x, y, 0.01, rank="kde")

@@ -7,6 +7,7 @@ import shapely
 from geo.evaluation import backtest
 from geo.evaluation.rolling import (
     COMPARATORS,
+    default_flagger,
     grid_flagger,
     kde_top,
     month_starts,
@@ -151,3 +152,25 @@ def test_grid_flagger_covers_the_asked_area_with_the_busiest_cells():
     res = rolling_backtest(x, y, t, months=2, train_months=1, tz="UTC", comparators=(),
                            flag=grid_flagger(25.0, 30 * 625.0))
     assert res["rows"][0]["area_share"] * res["study_area_m2"] == pytest.approx(30 * 625.0)
+
+
+def test_default_flagger_keeps_last_months_cells_on_equal_counts():
+    x, y, t = _months_of_spots(seed=6, months=4)
+    feb, mar = np.datetime64("2025-02-01"), np.datetime64("2025-03-01")
+    w1, w2 = t < mar, (t >= feb) & (t < np.datetime64("2025-04-01"))
+    from geo.hotspots.coverage import study_area_m2
+
+    area = study_area_m2(x, y)
+    flag = default_flagger(0.02, area)
+    first, second = flag(x[w1], y[w1]), flag(x[w2], y[w2])
+    fresh = default_flagger(0.02, area)(x[w2], y[w2])
+
+    def jac(a, b):
+        return shapely.intersection(a, b).area / shapely.union(a, b).area
+
+    # Same share, same counts: the remembering flagger moves less than a fresh one.
+    assert second.area == pytest.approx(fresh.area, rel=0.05)
+    assert jac(first, second) > jac(first, fresh) + 0.02
+    # The spots stay flagged either way.
+    for cx, cy in ((800, 800), (2500, 1200), (3000, 3200)):
+        assert second.contains(shapely.Point(X0 + cx, Y0 + cy))
