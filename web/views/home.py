@@ -19,9 +19,11 @@ from types import SimpleNamespace
 
 from flask import Blueprint, Response, current_app, g, json, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from est import geojson, public, queries
 from est.errors import NotFound
+from est.models import Area
 from est.public_cache import PublicCache, cache_key, data_fingerprint
 from web import maps
 from web.db import get_session
@@ -48,14 +50,18 @@ def public_cache() -> PublicCache:
 
 
 def _context(page: str):
-    """Return (settings, session, area, policy, now, window, key) of a public page."""
+    """Return (session, area id, policy, now, key) of a public page (NotFound: no area)."""
     settings = current_app.config["EST_SETTINGS"]
     session = get_session()
-    area = queries.area_by_code(session, settings.municipality)
+    # Only the id here: the area row holds the whole outline, read when a page is built.
+    area = session.scalar(select(Area.id).where(Area.kind == "municipality",
+                                                Area.code == settings.municipality))
+    if area is None:
+        area = queries.area_by_code(session, settings.municipality).id  # NotFound, a hint
     policy = public.PublicPolicy.from_settings(settings)
     now = datetime.now(settings.tz)
     window = public.latest_window(policy, now)
-    fingerprint = data_fingerprint(session, area.id, window.start_at, window.end_at)
+    fingerprint = data_fingerprint(session, area, window.start_at, window.end_at)
     today = now.astimezone(policy.tz).date()
     key = cache_key(page, settings.municipality, policy, window.start, today, fingerprint)
     return session, area, policy, now, key
@@ -89,7 +95,8 @@ def _validators(response: Response, etag: str, built_at: float) -> Response:
     return response
 
 
-def _build_home(session, area, policy, now) -> dict:
+def _build_home(session, area_id: int, policy, now) -> dict:
+    area = session.get(Area, area_id)
     shown = public.summary(session, policy, area.id, now)
     cells = [{"geometry": c.geometry, "count": c.count} for c in shown.cells]
     outline = queries.area_geojson(session, area.id)
@@ -162,7 +169,7 @@ def cells_geojson():
     """Return the newest public window's cells as GeoJSON (the same figures as the map)."""
     session, area, policy, now, key = _context("cells")
     value, built_at = public_cache().fetch(key, lambda: json.dumps(geojson.normalise(
-        public.cells_geojson(session, policy, area.id, now))))
+        public.cells_geojson(session, policy, area, now))))
     etag = '"' + key.rsplit(":", 1)[1] + '"'
     match = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
     if etag in match or "*" in match or _not_modified_since(built_at):
