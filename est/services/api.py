@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -231,7 +233,8 @@ class BatchInvalid(ValidationError):
 
 
 def submit_batch(session: Session, client: ApiClient, items: list[dict[str, Any]], *,
-                 municipality: str, tz: ZoneInfo, now: datetime | None = None) -> list[Report]:
+                 municipality: str, tz: ZoneInfo, now: datetime | None = None
+                 ) -> list[BatchReport]:
     """Store a batch of API reports all-or-nothing, in one transaction; return them in order.
 
     ``items`` hold :func:`submit_report`'s fields (category, lon, lat, kind, occurred_at,
@@ -239,14 +242,11 @@ def submit_batch(session: Session, client: ApiClient, items: list[dict[str, Any]
     ``{"errors": {field: message}}``. Every item is checked by the report service's rules
     (:func:`est.services.reports.validate_report`); if any fails nothing is stored and
     BatchInvalid lists the errors per feature index. The reports (``reviewed``, source
-    ``api``), their reasons and ``created`` audit events are written with multi-row INSERTs.
+    ``api``), their reasons and ``created`` audit events are written with COPY, as
+    ``est reports import`` does.
     """
-    from sqlalchemy import insert
-
     from est.db import transaction
-    from est.models import AuditEvent
-    from est.models.core import report_reason
-    from est.services.imports import _receipt_refs
+    from est.services.imports import COPY_NULL, _copy_text, _receipt_refs
 
     if not 1 <= len(items) <= MAX_BATCH:
         raise ValidationError(f"send 1 to {MAX_BATCH} features", field="features")
@@ -277,27 +277,41 @@ def submit_batch(session: Session, client: ApiClient, items: list[dict[str, Any]
         raise BatchInvalid(failed, len(items))
     del organisation
     refs = _receipt_refs(session, len(cleaned))
-    rows = [{"kind": c.kind, "category_id": c.category.id,
-             "geom": f"SRID=4326;POINT({c.lon!r} {c.lat!r})", "area_id": c.area_id,
-             "occurred_at": c.occurred_at, "occurred_until": c.occurred_until,
-             "time_precision": c.time_precision, "source": "api",
-             "organisation_id": c.organisation_id, "contact": c.contact,
-             "description": c.description, "severity": c.severity, "status": "reviewed",
-             "visibility": "staff", "receipt_ref": ref}
-            for c, ref in zip(cleaned, refs, strict=True)]
+    ids = [uuid.uuid4() for _ in cleaned]
+
+    def field(value: Any) -> str:
+        return COPY_NULL if value is None else _copy_text(str(value))
+
+    columns = ("id, kind, category_id, geom, area_id, occurred_at, occurred_until, "
+               "time_precision, source, organisation_id, contact, description, severity, "
+               "status, visibility, receipt_ref")
     with transaction(session):
-        ids = list(session.scalars(
-            insert(Report).returning(Report.id, sort_by_parameter_order=True), rows))
-        reasons = [{"report_id": i, "category_id": r.id}
-                   for i, c in zip(ids, cleaned, strict=True) for r in c.reasons]
-        if reasons:
-            session.execute(insert(report_reason), reasons)
-        session.execute(insert(AuditEvent), [
-            {"report_id": i, "action": "created",
-             "new": {"status": "reviewed", "source": "api", "category": c.category.code,
-                     "lon": c.lon, "lat": c.lat}} for i, c in zip(ids, cleaned, strict=True)])
-    by_id = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
-    return [by_id[i] for i in ids]
+        cursor = session.connection().connection.cursor()
+        with cursor.copy(f"COPY report ({columns}) FROM STDIN") as copy:
+            copy.write("".join(
+                f"{i}\t{c.kind}\t{c.category.id}\tSRID=4326;POINT({c.lon!r} {c.lat!r})\t"
+                f"{c.area_id}\t{c.occurred_at.isoformat()}\t{field(c.occurred_until)}\t"
+                f"{c.time_precision}\tapi\t{field(c.organisation_id)}\t{field(c.contact)}\t"
+                f"{field(c.description)}\t{field(c.severity)}\treviewed\tstaff\t{ref}\n"
+                for i, c, ref in zip(ids, cleaned, refs, strict=True)))
+        with cursor.copy("COPY report_reason (report_id, category_id) FROM STDIN") as copy:
+            copy.write("".join(f"{i}\t{r.id}\n" for i, c in zip(ids, cleaned, strict=True)
+                               for r in c.reasons))
+        with cursor.copy("COPY audit_event (report_id, action, new) FROM STDIN") as copy:
+            copy.write("".join(f"{i}\tcreated\t" + _copy_text(json.dumps(
+                {"status": "reviewed", "source": "api", "category": c.category.code,
+                 "lon": c.lon, "lat": c.lat})) + "\n" for i, c in zip(ids, cleaned, strict=True)))
+    return [BatchReport(i, ref) for i, ref in zip(ids, refs, strict=True)]
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """A report stored by a batch: its id and receipt reference (reviewed, source api)."""
+
+    id: uuid.UUID
+    receipt_ref: str
+    status: str = "reviewed"
+    source: str = "api"
 
 
 # -- public reads (Open311) -------------------------------------------------------------------

@@ -38,6 +38,8 @@ def test_batch_stores_every_feature_in_order(client, db_session, token):
                 for i in range(25)]
     features[3] = feature(occurred_at="2026-11-12T21:30:00+01:00", description="Tagg 3")
     features[5] = feature(category="belysning", description="Tagg 5")  # otrygghet reason
+    tricky = "Tagg\t7 \\N \\ \n\r\\t slut"  # COPY's specials arrive as sent
+    features[7] = feature(description=tricky, contact="a@example.se", severity=3)
     response = post(client, token, features)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -48,7 +50,14 @@ def test_batch_stores_every_feature_in_order(client, db_session, token):
     stored = {str(r.id): r for r in db_session.scalars(select(Report))}
     assert set(stored) == {r["id"] for r in body["reports"]}
     for i, row in enumerate(body["reports"]):
-        assert stored[row["id"]].description == f"Tagg {i}"
+        if i != 7:
+            assert stored[row["id"]].description == f"Tagg {i}"
+            assert stored[row["id"]].contact is None
+        if i not in (3, 5, 7):
+            assert stored[row["id"]].severity == 1 + i % 3
+    seventh = stored[body["reports"][7]["id"]]
+    assert (seventh.description, seventh.contact, seventh.severity) == (
+        tricky.strip(), None, 3)  # the API takes no contact property
     third = stored[body["reports"][3]["id"]]
     assert third.occurred_at.isoformat() == "2026-11-12T20:30:00+00:00"
     assert count(db_session, AuditEvent) == 25
