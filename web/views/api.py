@@ -17,7 +17,7 @@ from est.errors import ValidationError
 from est.models import REPORT_KINDS, Area
 from est.queries import area_by_code
 from est.review import Week
-from est.services import api, apikeys, reports
+from est.services import api, api_batch, apikeys, reports
 from est.services.categories import list_categories
 from web.auth import current_actor
 from web.db import get_session
@@ -242,8 +242,8 @@ def _post_batch(client, collection: dict):
         raise ValidationError("is not supported on a FeatureCollection; send features "
                               "one by one to use it", field=api.IDEMPOTENCY_HEADER)
     features = collection.get("features")
-    if not isinstance(features, list) or not 1 <= len(features) <= api.MAX_BATCH:
-        raise ValidationError(f"features must be a list of 1 to {api.MAX_BATCH} Point "
+    if not isinstance(features, list) or not 1 <= len(features) <= api_batch.MAX_BATCH:
+        raise ValidationError(f"features must be a list of 1 to {api_batch.MAX_BATCH} Point "
                               "Features", field="features")
     items: list[dict] = []
     for feature in features:
@@ -255,9 +255,9 @@ def _post_batch(client, collection: dict):
             items.append({"errors": exc.errors})
     settings = current_app.config["EST_SETTINGS"]
     try:
-        stored = api.submit_batch(get_session(), client, items,
+        stored = api_batch.submit_batch(get_session(), client, items,
                                   municipality=settings.municipality, tz=settings.tz)
-    except api.BatchInvalid as exc:
+    except api_batch.BatchInvalid as exc:
         features_errors = {i: {GEOJSON_FIELDS.get(k, k): v for k, v in errors.items()}
                            for i, errors in exc.features.items()}
         return jsonify({"error": "validation_error", "message": str(exc),
