@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import base64
 import os
-import threading
 from collections.abc import Iterator
-from contextlib import ExitStack
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from est.models import Base
 
 from ..conftest import migrated_engine, throwaway_database
+from ..servers import serve_app
 from ..tileserver import serve_tiles
 
 E2E_DB = f"est_e2e_{os.getpid()}"
@@ -105,16 +103,9 @@ def live_server(e2e_database_url: str, e2e_session: Session, tmp_path) -> Iterat
     (agenda, minutes, lägesbild PDF) take their tiles from a loopback tile server."""
     from web import create_app
 
-    tiles = ExitStack()
-    tile_url = tiles.enter_context(serve_tiles()).url
-    app = create_app({"SECRET_KEY": "e2e-secret", "DATABASE_URL": e2e_database_url,
-                      "RATELIMIT_ENABLED": False, "EST_TILE_URL": tile_url,
-                      "EST_TILE_CACHE_DIR": str(tmp_path / "tiles")})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["est_db"].dispose()
-    tiles.close()
+    with serve_tiles() as tiles:
+        app = create_app({"SECRET_KEY": "e2e-secret", "DATABASE_URL": e2e_database_url,
+                          "RATELIMIT_ENABLED": False, "EST_TILE_URL": tiles.url,
+                          "EST_TILE_CACHE_DIR": str(tmp_path / "tiles")})
+        with serve_app(app) as base:
+            yield base

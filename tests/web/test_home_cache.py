@@ -8,10 +8,6 @@ gets a fresh CSP nonce per response and a 304 keeps the nonce of the browser's c
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -19,6 +15,7 @@ import pytest
 import redis
 
 from est import public
+from tests.servers import private_redis
 from web import create_app
 
 STATION = (15.1122, 59.0651)
@@ -139,28 +136,8 @@ def test_signed_in_staff_get_no_store_and_no_validators(client, put, town, sign_
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: run scripts/bootstrap"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path_factory.mktemp("redis"))],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=10)
+    with private_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 def test_two_workers_share_entries_through_redis(app_config, put, redis_url):

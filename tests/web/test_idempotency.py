@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,10 +14,10 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from est.models import Area, Organisation, Report
 from est.services import apikeys
+from tests.servers import serve_app
 
 from ..conftest import HALLSBERG_BOX, migrated_engine, throwaway_database
 
@@ -143,16 +142,11 @@ def live_api() -> Iterator[tuple[str, str, Session]]:
         session.commit()
         app = create_app({"SECRET_KEY": "idem-secret", "DATABASE_URL": url,
                           "RATELIMIT_ENABLED": False})
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}", token, session
+            with serve_app(app) as base:
+                yield base, token, session
         finally:
-            server.shutdown()
-            thread.join(timeout=5)
             session.close()
-            app.extensions["est_db"].dispose()
 
 
 def _send(url: str, token: str, key: str | None) -> tuple[int, dict]:

@@ -9,7 +9,6 @@ with ``requests`` exactly as the GeoReport v2 spec writes it (form-encoded, ``ap
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -20,11 +19,11 @@ from georeport import GeoReport
 from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from est import public
 from est.models import Area, Category, Organisation, Report
 from est.services import apikeys
+from tests.servers import serve_app
 
 from ..conftest import HALLSBERG_BOX, migrated_engine, throwaway_database
 
@@ -70,16 +69,11 @@ def live() -> Iterator[tuple[str, str, Session, public.Window]]:
         session.commit()
         app = create_app({"SECRET_KEY": "o311-secret", "DATABASE_URL": url,
                           "RATELIMIT_ENABLED": False})
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}", token, session, newest
+            with serve_app(app) as base:
+                yield base, token, session, newest
         finally:
-            server.shutdown()
-            thread.join(timeout=5)
             session.close()
-            app.extensions["est_db"].dispose()
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -6,10 +6,6 @@ this module; nothing touches a Redis the machine may already run.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +13,7 @@ import redis
 from sqlalchemy import func, select
 
 from est.models import Report
+from tests.servers import private_redis
 from web import create_app
 
 VALID = {"kind": "incident", "category": "klotter", "lat": "59.0651", "lon": "15.1122",
@@ -25,28 +22,8 @@ VALID = {"kind": "incident", "category": "klotter", "lat": "59.0651", "lon": "15
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: run scripts/bootstrap"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=10)
+    with private_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 def test_report_limit_is_counted_in_redis(app_config, db_session, make_area, redis_url):
