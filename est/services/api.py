@@ -102,6 +102,20 @@ def parse_instant(text: str, tz: ZoneInfo) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
+def add_occurred_at(data: dict[str, Any], occurred_at: Any, tz: ZoneInfo,
+                    errors: dict[str, str]) -> None:
+    """Turn an API ``occurred_at`` (ISO 8601) into the form's date and time fields of ``data``;
+    an unreadable or out-of-bounds time goes into ``errors``. No value: the time is now."""
+    if not occurred_at:
+        return
+    when = parse_instant(str(occurred_at), tz)
+    if when is None:
+        errors["occurred_at"] = OCCURRED_AT
+    elif check_bounds(when, "occurred_at", errors):
+        local = when.astimezone(tz)
+        data.update(when="at", date=local.date().isoformat(), time=f"{local:%H:%M}")
+
+
 def submit_report(session: Session, client: ApiClient, *, category: str | None,
                   lon: Any, lat: Any, kind: str | None = None, occurred_at: str | None = None,
                   description: str | None = None, contact: str | None = None,
@@ -141,13 +155,7 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
                                         Category.kind == "otrygghet"))))):
         errors["attribute[reasons]"] = ("only otrygghet services take more reasons, each an "
                                         "active otrygghet service_code")
-    if occurred_at:
-        when = parse_instant(str(occurred_at), tz)
-        if when is None:
-            errors["occurred_at"] = OCCURRED_AT
-        elif check_bounds(when, "occurred_at", errors):
-            local = when.astimezone(tz)
-            data.update(when="at", date=local.date().isoformat(), time=f"{local:%H:%M}")
+    add_occurred_at(data, occurred_at, tz, errors)
     org = client.organisation_id
     try:
         if errors:

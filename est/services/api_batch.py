@@ -21,9 +21,8 @@ from est import queries
 from est.errors import ValidationError
 from est.models import Category, Organisation
 from est.services import reports
-from est.services.api import API_FIELDS, OCCURRED_AT, parse_instant
+from est.services.api import API_FIELDS, add_occurred_at
 from est.services.apikeys import ApiClient
-from est.timebounds import check_bounds
 
 MAX_BATCH = 1000
 
@@ -50,14 +49,7 @@ def _batch_data(session: Session, item: dict[str, Any], tz: ZoneInfo,
     else:
         data["category"] = code
     errors: dict[str, str] = {}
-    occurred_at = item.get("occurred_at")
-    if occurred_at:
-        when = parse_instant(str(occurred_at), tz)
-        if when is None:
-            errors["occurred_at"] = OCCURRED_AT
-        elif check_bounds(when, "occurred_at", errors):
-            local = when.astimezone(tz)
-            data.update(when="at", date=local.date().isoformat(), time=f"{local:%H:%M}")
+    add_occurred_at(data, item.get("occurred_at"), tz, errors)
     return data, errors
 
 
