@@ -18,8 +18,8 @@ from est.demo import load_demo
 from est.models import Action, Area, Category, Organisation, Report
 from est.models.promises import Promise, PromiseItem
 from est.review import Week
-from est.services.users import DEMO_PASSWORD, ensure_demo_accounts
-from tests.e2e.waiting import wait_for_js
+from est.services.users import ensure_demo_accounts
+from tests.e2e.waiting import sign_in, wait_for_js
 
 pytestmark = pytest.mark.e2e
 TZ = "Europe/Stockholm"
@@ -74,14 +74,6 @@ def staff_paths(ids: dict) -> list[str]:
     ]
 
 
-def sign_in(page, base: str, email: str = "samordnare@hallsberg.example") -> None:
-    """Sign in through the login form."""
-    page.goto(f"{base}/logga-in")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
-    assert "/logga-in" not in page.url
 
 
 def visit(page, url: str) -> None:

@@ -17,8 +17,9 @@ from est.lagesbild import build_lagesbild, charts
 from est.lagesbild.render import render
 from est.models import Area, Category
 from est.review import Week
-from est.services.users import DEMO_PASSWORD, ensure_demo_accounts
+from est.services.users import ensure_demo_accounts
 from est.taxonomy import DEFAULT_CATEGORIES
+from tests.e2e.waiting import sign_in
 from tests.tileserver import serve_tiles
 
 pytestmark = pytest.mark.e2e
@@ -26,11 +27,6 @@ TZ = "Europe/Stockholm"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def _sign_in(page, live_server):
-    page.goto(f"{live_server}/logga-in")
-    page.fill("#email", "samordnare@hallsberg.example")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
 
 
 def _districts(session) -> list[str]:
@@ -48,7 +44,7 @@ def _scale_is_metric(page) -> None:
 def test_review_map_legend_scale_district_labels_and_rings(page, live_server, e2e_session):
     load_demo(e2e_session)
     ensure_demo_accounts(e2e_session)
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     week = Week.containing(datetime.now(ZoneInfo(TZ)).date() - timedelta(days=7), TZ)
     page.goto(f"{live_server}/granskning/{week.slug}")
     page.locator(".leaflet-overlay-pane path").first.wait_for()
@@ -81,7 +77,7 @@ def test_lagesbild_page_and_home_have_scale_and_district_names(page, live_server
                                                                e2e_session):
     load_demo(e2e_session)
     ensure_demo_accounts(e2e_session)
-    _sign_in(page, live_server)
+    sign_in(page, live_server)
     page.goto(f"{live_server}/lagesbild")
     page.locator(".leaflet-overlay-pane path").first.wait_for()
     _scale_is_metric(page)

@@ -12,7 +12,8 @@ from est.demo import load_demo
 from est.models import Action
 from est.review import Week
 from est.services.actions import follow_up
-from est.services.users import DEMO_PASSWORD, ensure_demo_accounts
+from est.services.users import ensure_demo_accounts
+from tests.e2e.waiting import sign_in
 
 pytestmark = pytest.mark.e2e
 TZ = "Europe/Stockholm"
@@ -24,10 +25,7 @@ def test_weekly_review_action_and_follow_up(page, live_server, e2e_session):
     today = datetime.now(ZoneInfo(TZ)).date()
     week = Week.containing(today - timedelta(days=7), TZ)
 
-    page.goto(f"{live_server}/logga-in")
-    page.fill("#email", "samordnare@hallsberg.example")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/granskning")
     assert week.slug in page.url
 

@@ -12,7 +12,8 @@ import pytest
 from est.demo import DEMO_CODE, DEMO_PLACES, load_demo
 from est.review import Week
 from est.services.reports import replace_places
-from est.services.users import DEMO_PASSWORD, ensure_demo_accounts
+from est.services.users import ensure_demo_accounts
+from tests.e2e.waiting import sign_in
 
 pytestmark = pytest.mark.e2e
 TZ = "Europe/Stockholm"
@@ -28,10 +29,7 @@ def test_last_complete_week_puts_emerging_places_on_top(page, live_server, e2e_s
     week = Week.containing(today - timedelta(days=7), TZ)
 
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(f"{live_server}/logga-in")
-    page.fill("#email", "samordnare@hallsberg.example")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/granskning")
     assert week.slug in page.url
 

@@ -13,7 +13,8 @@ from est.models.audit import Place
 from est.models.review import Decision, Review
 from tests.payloads import combined
 
-from .test_e2e_csp import RECORD_VIOLATIONS, seed, sign_in, staff_paths, visit
+from .test_e2e_csp import RECORD_VIOLATIONS, seed, staff_paths, visit
+from .waiting import sign_in
 
 pytestmark = pytest.mark.e2e
 TEXT = combined(200)
