@@ -33,7 +33,10 @@ ORGANISATION_KINDS = (
     "kommun", "polis", "bostadsbolag", "skola", "socialtjanst", "vaktare", "fritid", "annan",
 )
 REPORT_KINDS = ("incident", "otrygghet")
-REPORT_SOURCES = ("public", "organisation", "import", "api")
+# ``trygghetsvandring``: a safety-walk observation; ``digital_vandring``: a pin from a public
+# digital walk (issue 11, migration 0011).
+REPORT_SOURCES = ("public", "organisation", "import", "api", "trygghetsvandring",
+                  "digital_vandring")
 REPORT_STATUSES = ("pending", "published", "rejected", "new", "reviewed", "closed")
 # ``unknown``: a date without a time; ``day``: dated to the day; ``month``: dated to the month.
 TIME_PRECISIONS = ("exact", "window", "recurring", "unknown", "day", "month")
@@ -187,7 +190,7 @@ class Report(Base):
                                                 server_default="exact")
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL")
     )
@@ -211,6 +214,9 @@ class Report(Base):
     # (est.services.moderation.REJECT_REASONS), and the reporter's "no more mail".
     reject_reason: Mapped[str | None] = mapped_column(String(32))
     mail_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Migration 0011: the public digital trygghetsvandring a ``digital_vandring`` pin belongs to.
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digital_walk.id", ondelete="SET NULL"))
 
     category: Mapped[Category] = relationship()
     reasons: Mapped[list[Category]] = relationship(secondary=report_reason)
