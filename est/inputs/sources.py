@@ -254,16 +254,21 @@ def _read_police(session: Session, scope: Scope, start: date, end: date,
                     "platsen anges bara på kommun- eller länsnivå")
 
 
+def crime_period_filter(start: date, end: date) -> ColumnElement[bool]:
+    """Return the filter for Brå rows of the period: months in it, years overlapping it."""
+    return or_(
+        and_(CrimeStatistic.period_kind == "month", CrimeStatistic.period_start >= start,
+             CrimeStatistic.period_start <= end),
+        and_(CrimeStatistic.period_kind == "year",
+             func.extract("year", CrimeStatistic.period_start).between(start.year, end.year)))
+
+
 def _read_bra(session: Session, scope: Scope, start: date, end: date,
               key: str) -> SourceSummary:
     codes = _region_codes(scope)
     if not codes:
         return _missing(key, "saknas (området ligger inte i en kommun)")
-    in_period = or_(
-        and_(CrimeStatistic.period_kind == "month", CrimeStatistic.period_start >= start,
-             CrimeStatistic.period_start <= end),
-        and_(CrimeStatistic.period_kind == "year",
-             func.extract("year", CrimeStatistic.period_start).between(start.year, end.year)))
+    in_period = crime_period_filter(start, end)
     rows = session.execute(
         select(CrimeStatistic.crime_type, CrimeStatistic.period_kind,
                CrimeStatistic.period_start, CrimeStatistic.count.label("total"))
