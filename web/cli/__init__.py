@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("demo", "demo", "Load Hallsberg (1861) with districts, organisations and a year of "
              "synthetic reports."),
     "hotspots": ("hotspots", "group", "Hot spot detection, evaluation and backtests."),
+    "jobs": ("jobs", "group", "Background jobs: queue status, job status, weekly precompute."),
     "lagesbild": ("lagesbild", "lagesbild",
                   "Export the lägesbild of an area for a period (aggregates only)."),
     "places": ("places", "group", "Named places that name hot spots and otrygga platser."),
@@ -37,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("serve", "serve",
               "Serve the app with Flask's development server (use gunicorn in production)."),
     "users": ("users", "group", "Staff accounts, roles and organisations."),
+    "worker": ("jobs", "worker", "Run an RQ worker on the queue \"est\" (jobs stay in Redis "
+               "across restarts)."),
 }
 PAGE_COMMANDS = frozenset({"serve"})  # commands whose app needs the web pages
 
