@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry import Point
 
 from est.inputs.sources import MISSING_NOTE, SOURCE_KEYS, declared_sources
 from est.models.inputs import (
