@@ -32,7 +32,7 @@ from est.lagesbild.model import Chart, Facts, Lagesbild, Section, Table
 from est.lagesbild.suppress import Hidden
 
 MAX_AGE_S = 7 * 24 * 3600
-SCHEMA = 1  # bump when the stored JSON layout changes
+SCHEMA = 2  # bump when the stored JSON layout changes
 
 # (table, condition) pairs hashed row by row; ``:areas`` are the municipality and districts.
 _HASHED = [
@@ -203,3 +203,13 @@ def _decode(data: dict) -> Lagesbild:
                      for s in d["sections"]]
     d["facts"] = Facts(**d["facts"])
     return Lagesbild(**d)
+
+
+def to_json(lb: Lagesbild) -> dict:
+    """Return ``lb`` as plain JSON (bytes base64, dates ISO, hidden values marked)."""
+    return _encode(lb)
+
+
+def from_json(data: dict) -> Lagesbild:
+    """Return the lägesbild :func:`to_json` gave."""
+    return _decode(data)

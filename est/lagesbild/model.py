@@ -42,6 +42,9 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     bullets: list[str] = field(default_factory=list)
+    # The part of the law's structure the section belongs to ("1. Kartläggning" …); empty
+    # for documents without parts (a promise draft, the bare build).
+    part: str = ""
 
 
 @dataclass

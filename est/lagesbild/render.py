@@ -79,9 +79,15 @@ def cell_text(value, k: int) -> str:
 def html_fragment(doc, heading_level: int = 2) -> str:
     """Return the sections as an HTML fragment (tables, base64 PNG charts)."""
     k = doc.min_cell
-    h, h3 = f"h{heading_level}", f"h{heading_level + 1}"
+    parted = any(s.part for s in doc.sections)
+    level = heading_level + 1 if parted else heading_level
+    h, h3 = f"h{level}", f"h{level + 1}"
     out = []
+    part = ""
     for s in doc.sections:
+        if parted and s.part != part:
+            part = s.part
+            out.append(f'<h{heading_level} class="lb-part">{escape(part)}</h{heading_level}>')
         out.append(f'<section id="{escape(s.key)}"><{h}>{escape(s.title)}</{h}>')
         out += [f"<p>{escape(p)}</p>" for p in s.paragraphs]
         if s.bullets:
@@ -151,14 +157,20 @@ def to_docx(doc) -> bytes:
     d.add_heading(doc.title, level=0)
     if subtitle(doc):
         d.add_paragraph(subtitle(doc))
+    parted = any(s.part for s in doc.sections)
+    level = 2 if parted else 1
+    part = ""
     for s in doc.sections:
-        d.add_heading(s.title, level=1)
+        if parted and s.part != part:
+            part = s.part
+            d.add_heading(part, level=1)
+        d.add_heading(s.title, level=level)
         for p in s.paragraphs:
             d.add_paragraph(p)
         for b in s.bullets:
             d.add_paragraph(b, style="List Bullet")
         for t in s.tables:
-            d.add_heading(t.title, level=2)
+            d.add_heading(t.title, level=level + 1)
             table = d.add_table(rows=1, cols=len(t.columns))
             table.style = "Table Grid"
             for cell, name in zip(table.rows[0].cells, t.columns, strict=True):
@@ -188,14 +200,20 @@ def to_markdown(doc) -> str:
     out = [f"# {md_escape(doc.title)}", ""]
     if subtitle(doc):
         out += [md_escape(subtitle(doc)), ""]
+    parted = any(s.part for s in doc.sections)
+    h2, h3 = ("###", "####") if parted else ("##", "###")
+    part = ""
     for s in doc.sections:
-        out += [f"## {md_escape(s.title)}", ""]
+        if parted and s.part != part:
+            part = s.part
+            out += [f"## {md_escape(part)}", ""]
+        out += [f"{h2} {md_escape(s.title)}", ""]
         for p in s.paragraphs:
             out += [md_escape(p), ""]
         if s.bullets:
             out += [f"- {md_escape(b)}" for b in s.bullets] + [""]
         for t in s.tables:
-            out += [f"### {md_escape(t.title)}", ""]
+            out += [f"{h3} {md_escape(t.title)}", ""]
             out += md_table(t.columns, ([cell_text(v, k) for v in row] for row in t.rows))
             out.append("")
             if t.note:

@@ -115,22 +115,34 @@ def quality(ctx: Context, rows: Sequence[PeriodRow]) -> Section:
         everything, Report.status == "pending")) or 0
     rejected = ctx.s.scalar(select(func.count(Report.id)).where(
         everything, Report.status == "rejected")) or 0
-    if not n:
-        share = sv.NOT_APPLICABLE
-    elif n >= ctx.protection.k:
-        share = sv.percent(100 * not_exact / n)
-    else:
-        share = fmt(SMALL, k)
+    precision = Counter(r.time_precision for r in rows)
+    inside = ctx.s.scalar(select(func.count(Report.id)).where(
+        ctx.where(ctx.start, ctx.end), func.ST_Intersects(Report.geom, ctx.area.geom))) or 0
+
+    def share(part: int) -> str:
+        if not n:
+            return sv.NOT_APPLICABLE
+        if n >= ctx.protection.k:
+            return sv.percent(100 * part / n)
+        return fmt(SMALL, k)
+
     rows_: list[TableRow] = [
         ["Rapporter som räknas", ctx.protect(n)],
-        ["Andel utan exakt tidpunkt (tidsfönster eller okänd)", share],
+        ["Andel med exakt tidpunkt", share(precision["exact"])],
+        ["Andel med bara datum", share(precision["day"])],
+        ["Andel med bara månad", share(precision["month"])],
+        ["Andel med tidsfönster, återkommande eller okänd tid",
+         share(sum(precision[p] for p in ("window", "recurring", "unknown")))],
+        ["Andel utan exakt tidpunkt (tidsfönster eller okänd)", share(not_exact)],
+        ["Andel med position inom området", share(inside)],
         ["Dubbletter borttagna", ctx.protect(dup)],
         ["Väntar på granskning (räknas inte)", ctx.protect(pending)],
         ["Avvisade (räknas inte)", ctx.protect(rejected)],
     ]
     return Section("quality", "Datakvalitet",
                    ["Rapporter utan exakt tidpunkt ingår i månadstabellerna men inte i "
-                    "veckodag × tid."],
+                    "veckodag × tid. Rapporter med bara månad räknas i sin månad men inte "
+                    "i veckodag × tid eller per dag."],
                    [Table("quality", "Datakvalitet", ["Mått", "Värde"], rows_)])
 
 
