@@ -33,6 +33,8 @@ class PromiseDraft:
     focus: list[dict] = field(default_factory=list)
     indicators: list[dict] = field(default_factory=list)
     items: list[tuple[str, str]] = field(default_factory=list)  # (party kind, text)
+    # From an åtgärdsplan (est.promises.from_plan.Commitment): party, activity, place, theme …
+    commitments: list = field(default_factory=list)
 
     @property
     def subtitle(self) -> str:

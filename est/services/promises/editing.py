@@ -70,6 +70,9 @@ SECTION_ORDER = ("inledning", "syfte", "lagesbild", "fokus", "loften", "effekter
 def ordered_sections(promise: Promise) -> list[tuple[str, dict]]:
     """Return the stored sections as (key, section) in document order."""
     stored = promise.sections or {}
+    if stored and all("position" in s for s in stored.values()):
+        # Drafted from an åtgärdsplan in a real document's layout: keep that order.
+        return sorted(stored.items(), key=lambda kv: kv[1]["position"])
     rank = {key: i for i, key in enumerate(SECTION_ORDER)}
     return sorted(stored.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
 

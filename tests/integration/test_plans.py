@@ -1,0 +1,185 @@
+"""Åtgärdsplan: cause → action → indicator → status, validation, permissions, exports."""
+
+import io
+import zipfile
+from datetime import UTC, date, datetime
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from est.errors import PermissionDenied, ValidationError
+from est.lagesbild.render import render
+from est.models.plans import ActivityPattern, PlanCause, PlanRow
+from est.plans import library, service
+from est.plans.document import plan_document, yearly_report
+from est.plans.status import plan_status
+from est.services.actions import create_action
+
+TODAY = date(2025, 9, 1)
+
+
+@pytest.fixture
+def town(make_area, make_organisation, make_actor):
+    area = make_area()
+    kommun = make_organisation("Hallsbergs kommun", "kommun", area=area)
+    polis = make_organisation("Polisen Hallsberg", "polis", area=area)
+    return area, kommun, polis, make_actor("coordinator", kommun), make_actor("viewer",
+                                                                               kommun)
+
+
+def reports(make_report, area, code, day_counts):
+    for (y, m, d), n in day_counts:
+        for i in range(n):
+            make_report(code=code, area=area, occurred_at=datetime(y, m, d, 12, i, tzinfo=UTC))
+
+
+def plan_with_row(db_session, area, org, actor, *, target_value=None, status="planned",
+                  due=date(2025, 12, 31), category_id=None):
+    plan = service.create_plan(db_session, actor, area.id, {
+        "title": "Åtgärdsplan 2025", "period_start": "2025-06-01", "period_end": "2025-12-31"})
+    cause = service.add_cause(db_session, actor, plan.id, {
+        "text": "Klottret ökar i centrum",
+        "finding": "category_trend|klotter|Klotter: 10 → 20 (+100 %)"})
+    action = create_action(db_session, actor, area_id=area.id, data={
+        "title": "Sanera klotter inom 24 timmar", "organisation_id": org.id,
+        "starts_on": "2025-06-01", "category_id": category_id, "status": status})
+    pattern = db_session.scalar(select(ActivityPattern).where(
+        ActivityPattern.code == "klotter_sanering"))
+    row = service.add_row(db_session, actor, cause.id, {
+        "measure": "Sanering och tillsyn", "indicator_kind": "count_per_month",
+        "indicator_ref": "klotter", "indicator": "Klotter per månad i Hallsberg",
+        "target": "Högst 2 per månad", "target_value": target_value,
+        "starts_on": "2025-06-01", "due_on": due.isoformat(), "organisation_id": org.id,
+        "contact_role": "Gatuchef", "activity_pattern_id": pattern.id,
+        "action_ids": [action.id]})
+    return plan, cause, row, action
+
+
+def test_row_links_cause_action_indicator_and_status(db_session, town, make_report, category):
+    area, kommun, _polis, coordinator, _viewer = town
+    klotter = category("klotter")
+    # 20 klotter reports before (Mar–May), 5 during (Jun–Aug): fewer than before.
+    reports(make_report, area, "klotter", [((2025, 3, 10), 10), ((2025, 5, 10), 10),
+                                           ((2025, 7, 10), 5)])
+    plan, cause, row, action = plan_with_row(db_session, area, kommun, coordinator,
+                                             target_value=3, category_id=klotter.id)
+    assert (cause.number, cause.link_kind, cause.link_ref) == (1, "category_trend", "klotter")
+    assert [a.id for a in service.row_actions(db_session, row.id)] == [action.id]
+    status = plan_status(db_session, plan, today=TODAY)
+    rs = status.rows[0]
+    assert rs.result is not None and rs.result.now == pytest.approx(5 / (92 / (365.25 / 12)),
+                                                                     abs=0.1)
+    assert isinstance(rs.result.before, float) and rs.result.before > rs.result.now
+    assert rs.effect == "good" and rs.done is None and rs.computed == "green"
+    # The group's judgement overrides, and is shown as overriding.
+    service.judge_row(db_session, coordinator, row.id, {"judgement": "yellow",
+                                                       "judgement_note": "Vänta på vintern"})
+    rs = plan_status(db_session, plan, today=TODAY).rows[0]
+    assert (rs.colour, rs.computed, rs.overridden) == ("yellow", "green", True)
+
+
+def test_status_red_when_action_not_done_or_late(db_session, town, category):
+    area, kommun, _polis, coordinator, _viewer = town
+    plan, _c, row, action = plan_with_row(db_session, area, kommun, coordinator,
+                                          status="not_done", category_id=category("klotter").id)
+    rs = plan_status(db_session, plan, today=TODAY).rows[0]
+    assert rs.computed == "red" and rs.done is False
+    assert "utan att genomföras" in " ".join(rs.reasons)
+    # Late: past its due date and not done.
+    plan2, _c2, row2, _a2 = plan_with_row(db_session, area, kommun, coordinator,
+                                          status="in_progress", due=date(2025, 8, 1),
+                                          category_id=category("klotter").id)
+    rs2 = plan_status(db_session, plan2, today=TODAY).rows[0]
+    assert rs2.computed == "red" and any("Försenad" in r for r in rs2.reasons)
+
+
+def test_validation_names_fields_and_writes_nothing(db_session, town):
+    area, kommun, _polis, coordinator, viewer = town
+    with pytest.raises(ValidationError) as exc:
+        service.create_plan(db_session, coordinator, area.id, {
+            "title": "x" * 301, "period_start": "1999-01-01", "period_end": "nej"})
+    assert set(exc.value.errors) >= {"title", "period_start", "period_end"}
+    plan = service.create_plan(db_session, coordinator, area.id, {
+        "title": "Plan", "period_start": "2025-01-01", "period_end": "2025-12-31"})
+    with pytest.raises(ValidationError) as exc:
+        service.add_cause(db_session, coordinator, plan.id, {"text": "a\x00b"})
+    assert "text" in exc.value.errors
+    cause = service.add_cause(db_session, coordinator, plan.id, {"text": "Orsak"})
+    before = db_session.scalar(select(func.count(PlanRow.id)))
+    with pytest.raises(ValidationError) as exc:
+        service.add_row(db_session, coordinator, cause.id, {
+            "measure": "", "indicator_kind": "nope", "target": "", "starts_on": "2025-05-01",
+            "due_on": "2025-04-01", "action_ids": ["999999"], "target_value": "mycket"})
+    assert set(exc.value.errors) >= {"measure", "indicator_kind", "target", "due_on",
+                                     "action_ids", "target_value"}
+    assert db_session.scalar(select(func.count(PlanRow.id))) == before
+    with pytest.raises(PermissionDenied):
+        service.add_cause(db_session, viewer, plan.id, {"text": "Orsak"})
+    service.require_read(viewer, area.id)  # a viewer reads the plan
+    assert db_session.scalar(select(func.count(PlanCause.id)).where(
+        PlanCause.plan_id == plan.id)) == 1
+
+
+def test_exports_docx_a4_pdf_and_xlsx_without_formulas(db_session, town, category):
+    area, kommun, _polis, coordinator, _viewer = town
+    plan, cause, row, _a = plan_with_row(db_session, area, kommun, coordinator,
+                                         category_id=category("klotter").id)
+    service.judge_row(db_session, coordinator, row.id, {"judgement": "red",
+                                                       "judgement_note": "=HYPERLINK(\"x\")"})
+    doc = plan_document(db_session, plan, today=TODAY)
+    docx = Document(io.BytesIO(render(doc, "docx")))
+    section = docx.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+    cells = [c.text for t in docx.tables for r in t.rows for c in r.cells]
+    assert any(c.startswith("Klottret ökar i centrum (Kategori och trend: Klotter") for c in cells)
+    assert any(c.startswith("Sanering och tillsyn (Sanera klotter") for c in cells)
+    assert any(c.startswith("Röd (gruppens bedömning") for c in cells)
+    pdf = " ".join(" ".join(p.extract_text().split())
+                   for p in PdfReader(io.BytesIO(render(doc, "pdf"))).pages)
+    assert "Åtgärdsplan" in pdf and "Klottret ökar i centrum" in pdf
+    data = render(doc, "xlsx")
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for ws in wb.worksheets for r in ws.iter_rows() for c in r
+             if isinstance(c.value, str)]
+    assert "Gatuchef" in " ".join(c.value for c in cells)
+    evil = [c for c in cells if c.value.startswith("=HYPERLINK")]
+    assert evil and all(c.data_type == "s" and c.quotePrefix for c in evil)
+    assert not any(c.data_type == "f" for c in cells)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert "<f>" not in "".join(z.read(n).decode() for n in z.namelist()
+                                    if n.endswith(".xml"))
+
+
+def test_activity_library_seeded_and_extended(db_session, town):
+    _area, _kommun, _polis, coordinator, viewer = town
+    codes = {p.code for p in library.list_patterns(db_session)}
+    assert {"narkotika_ungdomar", "grannsamverkan", "informationstraffar_skolor",
+            "hotspot_besok"} <= codes
+    own = library.add_pattern(db_session, coordinator, {
+        "theme": "Fritid", "text": "öppna fritidsgården fredagskvällar",
+        "parties": ["fritid"], "indicator": "count_per_month:ordningsstorning",
+        "fits": "ordningsstorning"})
+    assert own.code.startswith("egen_fritid") and not own.builtin
+    assert library.fitting(library.list_patterns(db_session), ["ordningsstorning"])
+    with pytest.raises(ValidationError) as exc:
+        library.add_pattern(db_session, coordinator, {"theme": "", "text": "x" * 2001,
+                                                      "parties": ["nej"], "indicator": "?"})
+    assert set(exc.value.errors) >= {"theme", "text", "parties", "indicator"}
+    with pytest.raises(PermissionDenied):
+        library.add_pattern(db_session, viewer, {"theme": "t"})
+
+
+def test_yearly_report_follows_up_plan(db_session, town, category):
+    area, kommun, _polis, coordinator, _viewer = town
+    plan_with_row(db_session, area, kommun, coordinator, category_id=category("klotter").id)
+    doc = yearly_report(db_session, area.id, 2025, today=TODAY)
+    assert doc.title == "Uppföljning av medborgarlöften och åtgärdsplan Hallsberg 2025"
+    keys = [s.key for s in doc.sections]
+    assert keys[0] == "inledning" and "loften" in keys and any(k.startswith("plan_")
+                                                                for k in keys)
+    assert "Inga medborgarlöften gällde under 2025." in doc.sections[1].paragraphs
+    body = render(doc, "docx")
+    assert body[:2] == b"PK"
