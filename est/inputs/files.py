@@ -168,3 +168,43 @@ def parse_mapping(pairs: list[str] | tuple[str, ...] | str | None,
             raise ValidationError(f"{name!r} is not one of {', '.join(fields)}", field="map")
         out[name] = column
     return out
+
+
+def read_table(path: str | Path) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Return the header and rows of a CSV or .xlsx file, each row with where it is.
+
+    CSV rows are ``line N``, spreadsheet rows ``row N`` (the first sheet; the first
+    non-empty row is the header).
+    """
+    if str(path).lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(path)
+    header, rows = read_csv(path)
+    return header, [(f"line {n}", cells) for n, cells in rows]
+
+
+def _read_xlsx(path: str | Path) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    read_bytes(path)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ValidationError(f"{Path(path).name} is not an Excel (.xlsx) file: {exc}",
+                              field="file") from None
+    header: list[str] | None = None
+    rows: list[tuple[str, list[str]]] = []
+    for n, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+        cells = ["" if v is None else str(v).strip() for v in values]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+        else:
+            rows.append((f"row {n}", cells + [""] * (len(header) - len(cells))))
+    book.close()
+    if header is None:
+        raise ValidationError(f"{Path(path).name} is empty", field="file")
+    return header, rows
