@@ -1,0 +1,33 @@
+"""E-mail to staff (invitations, reset links, notifications) from templates in mail/."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, render_template
+
+from est import mail
+
+log = logging.getLogger(__name__)
+
+
+def mail_configured() -> bool:
+    """Return True if ``EST_SMTP_URL`` is set (otherwise no mail is sent at all)."""
+    return bool(current_app.config["EST_SETTINGS"].smtp_url)
+
+
+def send_staff_mail(to: str, subject: str, template: str, **context) -> bool:
+    """Render ``mail/<template>.txt`` (+ the HTML part) and send it; False if not sent.
+
+    Never raises: a failed send is logged, the change that triggered it stays made.
+    """
+    smtp_url = current_app.config["EST_SETTINGS"].smtp_url
+    if not smtp_url:
+        return False
+    try:
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template("mail/message.html", body=text, ref=subject)
+        return mail.send(mail.parse_smtp_url(smtp_url), to, subject, text, html=html)
+    except Exception:  # mail must never break the request that triggered it
+        log.exception("composing mail to staff failed")
+        return False
