@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "synthetic reports."),
     "hotspots": ("hotspots", "group", "Hot spot detection, evaluation and backtests."),
     "jobs": ("jobs", "group", "Background jobs: queue status, job status, weekly precompute."),
+    "inputs": ("inputs", "group",
+               "Lägesbild inputs: surveys and official statistics from files."),
     "lagesbild": ("lagesbild", "lagesbild",
                   "Export the lägesbild of an area for a period (aggregates only)."),
     "places": ("places", "group", "Named places that name hot spots and otrygga platser."),
