@@ -8,6 +8,7 @@ and nothing is written unless everything is valid.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -183,7 +184,13 @@ def delete_cause(session: Session, actor, cause_id: int) -> None:
         session.delete(get_cause(session, cause_id))
 
 
-def _row_values(session: Session, data: dict, plan: ActionPlan) -> dict[str, Any]:
+def _area_name(session: Session, area_id: int) -> str:
+    area = session.get(Area, area_id)
+    return area.name if area else ""
+
+
+def _row_values(session: Session, data: dict, plan: ActionPlan,
+                place: str | None = None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
         "measure": text(data, "measure", errors, max_len=TEXT_MAX,
@@ -208,7 +215,8 @@ def _row_values(session: Session, data: dict, plan: ActionPlan) -> dict[str, Any
     label = text(data, "indicator", errors, max_len=TITLE_MAX)
     values["indicator_kind"] = spec.kind if spec else None
     values["indicator_ref"] = spec.ref if spec else None
-    values["indicator"] = label or (spec and indicators.KIND_LABELS[spec.kind]) or ""
+    values["indicator"] = label or (spec and indicators.spec_label(
+        session, spec, place or _area_name(session, plan.area_id))) or ""
     judgement = data.get("judgement") or None
     if judgement not in (None, *JUDGEMENTS):
         errors["judgement"] = "Välj grön, gul eller röd (eller ingen bedömning)."
@@ -251,7 +259,7 @@ def add_row(session: Session, actor, cause_id: int, data: dict) -> PlanRow:
     cause = get_cause(session, cause_id)
     plan = cause.plan
     require_edit(actor, plan.area_id)
-    values = _row_values(session, data, plan)
+    values = _row_values(session, data, plan, cause_place(cause))
     action_ids = values.pop("action_ids")
     with transaction(session):
         cause = get_cause(session, cause_id)
@@ -260,6 +268,13 @@ def add_row(session: Session, actor, cause_id: int, data: dict) -> PlanRow:
         session.flush()
         _link(session, row.id, action_ids)
     return row
+
+
+def cause_place(cause: PlanCause) -> str | None:
+    """Return the named place of a cause (its hot spot or otrygg plats), else None."""
+    label = cause.link_label or ""
+    m = re.match(r"(?:Hot spot vid|Otrygg plats:)\s+(.+?)(?:\s+\(.*\))?$", label)
+    return m.group(1).strip() if m else None
 
 
 def get_row(session: Session, row_id: int) -> PlanRow:
@@ -275,7 +290,7 @@ def update_row(session: Session, actor, row_id: int, data: dict) -> PlanRow:
     row = get_row(session, row_id)
     plan = row.cause.plan
     require_edit(actor, plan.area_id)
-    values = _row_values(session, data, plan)
+    values = _row_values(session, data, plan, cause_place(row.cause))
     action_ids = values.pop("action_ids")
     with transaction(session):
         row = get_row(session, row_id)

@@ -10,7 +10,6 @@ and surveys actually held.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,6 +25,7 @@ from est.models.plans import ActionPlan, ActivityPattern, PlanCause, PlanRow
 from est.plans import indicators
 from est.plans.findings import HeldSource, held_sources
 from est.plans.library import PARTY_SV
+from est.plans.service import cause_place
 from est.promises.draft import PromiseDraft
 from est.promises.layouts import DEFAULT_LAYOUT, LAYOUTS, Layout, SectionSpec
 
@@ -52,11 +52,7 @@ class Commitment:
 
 def place_of(cause: PlanCause) -> str | None:
     """Return the named place of a cause (its hot spot or otrygg plats), else None."""
-    label = cause.link_label or ""
-    m = re.match(r"(?:Hot spot vid|Otrygg plats:)\s+(.+?)(?:\s+\(.*\))?$", label)
-    if m:
-        return m.group(1).strip()
-    return None
+    return cause_place(cause)
 
 
 def _theme(session: Session, cause: PlanCause, pattern: ActivityPattern | None) -> str:
@@ -83,6 +79,10 @@ def commitment_of(session: Session, layout: Layout, cause: PlanCause, row: PlanR
     lead = org.kind if org else (kinds[0] if kinds else "kommun")
     partners = [k for k in kinds if k != lead]
     party = PARTY_SV.get(lead, lead)
+    if org is None and sorted(kinds) == ["kommun", "polis"]:
+        # A joint commitment ("Kommunen och polisen ska …", as in Hällefors and Kungsör).
+        party = f"{party} och {PARTNER_SV[partners[0]]}"
+        partners = []
     activity = (pattern.text if pattern else row.measure).strip().rstrip(".")
     place = place_of(cause)
     theme = _theme(session, cause, pattern)
@@ -98,6 +98,16 @@ def commitment_of(session: Session, layout: Layout, cause: PlanCause, row: PlanR
         text += f" {row.measure.strip().rstrip('.')}."
     return Commitment(lead, party, activity, place, theme, row.indicator, row.target, text,
                       row.id, cause.number)
+
+
+SEASONS = {12: "vintern", 1: "vintern", 2: "vintern", 3: "våren", 4: "våren", 5: "våren",
+           6: "sommaren", 7: "sommaren", 8: "sommaren", 9: "hösten", 10: "hösten",
+           11: "hösten"}
+
+
+def season(day: date) -> str:
+    """Return "hösten 2020" for a day in September–November 2020 (and so on)."""
+    return f"{SEASONS[day.month]} {day.year}"
 
 
 def _period_years(start: date, end: date) -> str:
@@ -133,8 +143,10 @@ def _lagesbild_paragraphs(lb: Lagesbild | None, plan: ActionPlan, sources: list[
     if sources:
         parts = []
         for s in sources:
-            named = f": {'; '.join(s.names)}" if s.names else ""
-            parts.append(f"{s.label_sv.lower()} ({s.detail_sv}){named}")
+            if s.names:
+                parts.append(f"{s.label_sv.lower()}: {'; '.join(s.names)}")
+            else:
+                parts.append(f"{s.label_sv.lower()} ({s.detail_sv})")
         out.append("Underlag utöver rapporterna i EST: " + "; ".join(parts) + ".")
     else:
         out.append("Inga trygghetsvandringar, dialoger eller trygghetsundersökningar är "
@@ -195,7 +207,7 @@ def draft_from_plan(session: Session, plan: ActionPlan, *, layout: str = DEFAULT
     sources = held_sources(session, plan.area_id, *basis, tz=tz)
     values = {"kommun": kommun, "polis": polis, "start": f"{start:%Y-%m-%d}",
               "end": f"{end:%Y-%m-%d}", "basis_year": _period_years(*basis),
-              "period_years": _period_years(start, end)}
+              "period_years": _period_years(start, end), "season": season(basis[1])}
     sections: list[Section] = []
     for spec in lay.sections:
         sections += _sections(spec, lay, values, commitments, plan, lb, sources, basis)
@@ -220,7 +232,8 @@ def _sections(spec: SectionSpec, lay: Layout, values: dict, commitments: list[Co
     if spec.kind == "text":
         return [Section(spec.key, title, texts)]
     if spec.kind == "lagesbild":
-        return [Section(spec.key, title, _lagesbild_paragraphs(lb, plan, sources, basis))]
+        return [Section(spec.key, title,
+                        texts + _lagesbild_paragraphs(lb, plan, sources, basis))]
     if spec.kind == "loften":
         bullets = [f"{i}. {c.text}" if lay.numbered else c.text
                    for i, c in enumerate(commitments, 1)]
@@ -242,7 +255,7 @@ def _sections(spec: SectionSpec, lay: Layout, values: dict, commitments: list[Co
         return out
     if spec.kind == "effekter":
         rows: list[TableRow] = [[c.indicator, c.target or "–", c.text] for c in commitments]
-        return [Section(spec.key, title, [
+        return [Section(spec.key, title, [*texts,
             f"Löftena för perioden {values['start']} – {values['end']} förväntas ge färre "
             "rapporter i de utvalda kategorierna och på de utvalda platserna och en ökad "
             "upplevd trygghet. Varje löfte följs upp med sin indikator."],

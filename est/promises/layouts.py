@@ -110,8 +110,14 @@ LAYOUTS: dict[str, Layout] = {
         "hallefors", "Numrerade löften, sedan analysen", "Hällefors 2020", "ska", (
             SectionSpec("ingress", "Medborgarlöften för {kommun}", text=INLEDNING),
             SectionSpec("loften", "Löften", "loften"),
-            SectionSpec("lagesbild", "Analys", "lagesbild"),
-            SectionSpec("uppfoljning", "Uppföljning", "effekter"),
+            SectionSpec("lagesbild", "Analys", "lagesbild", (
+                "Under {season} har polisen och {kommun} analyserat den aktuella "
+                "brottssituationen och kommuninvånarnas upplevda trygghet.",)),
+            SectionSpec("uppfoljning", "Uppföljning", "effekter", (
+                "I syfte att utveckla medborgarlöftena över tiden kommer fortsatta "
+                "undersökningar, otrygghetsrapporteringar och uppföljningar av genomförda "
+                "insatser att genomföras och redovisas i det lokala brottsförebyggande rådet, "
+                "BRÅ.",)),
             SectionSpec("trygghet", "Trygghet och hälsa", text=(
                 "Det finns samband mellan trygghet och en god hälsa. Att vara trygg i sitt "
                 "boende och närområde påverkar möjligheten att delta i ideella, sociala och "
