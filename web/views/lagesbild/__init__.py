@@ -1,4 +1,9 @@
-"""Lägesbild pages: the HTML view with a Folium map, and downloads in every format."""
+"""Lägesbild pages: the HTML view with a Folium map, the group's draft, and downloads.
+
+The page and every download are the lägesbild in the order of Lag (2023:196) 4 §
+(:mod:`est.lagesbild.law`): the cached figures with the group's texts and the declared
+sources. Saved versions, decisions and the public page live in :mod:`.versions`.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import folium
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
+from est import access
 from est import format as sv
 from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
 from est.errors import ValidationError
 from est.lagesbild import FORMATS, charts, parse_period, render, resolve_area
 from est.lagesbild.cache import LagesbildCache
+from est.lagesbild.document import build_document
+from est.lagesbild.group import CHANGE_FIELDS, CHANGE_KINDS, MANAGE, TEXTS, group_input, save_draft
 from est.lagesbild.render import check_layer, geojson_layer, html_fragment
 from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS
 from web import maps
-from web.auth import roles_required
+from web.auth import current_actor, roles_required
 from web.db import get_session
 from web.maps import printing
 
@@ -67,16 +75,66 @@ def download(body: bytes, fmt: str, name: str) -> Response:
         "X-Content-Type-Options": "nosniff"})
 
 
+def build_law_document(audience: str = "internal", **kw):
+    """Build the lägesbild the request asks for in the law's structure (figures cached)."""
+    return build_document(get_session(), cache(), **build_args(audience), **kw)
+
+
+BLANK_CHANGES = 3  # empty rows the form offers for new planned changes
+
+
 @bp.get("/lagesbild")
 @roles_required(*STAFF)
 def show():
     """Show the lägesbild of a period (exact counts for staff) with map, tables and charts."""
+    return _show()
+
+
+def _show(errors: dict | None = None, posted: dict | None = None):
     audience = parse_audience(request.args.get("audience"))
-    lb = build_from_request("internal")
+    lb = build_law_document("internal")
+    session = get_session()
+    area = resolve_area(session, lb.area_code)
+    group = group_input(session, area, lb.start, lb.end)
+    form = posted or {"texts": group.texts, "changes": group.planned_changes}
+    changes = list(form["changes"]) + [{"kind": "ovrigt"}] * BLANK_CHANGES
     return render_template("lagesbild/show.html", lb=lb, body=html_fragment(lb),
                            map=maps.embed(_map(lb)), args=period_args(), formats=list(FORMATS),
                            audiences=[(a, AUDIENCE_LABELS[a]) for a in AUDIENCES],
-                           audience=audience, audience_label=AUDIENCE_LABELS[audience])
+                           audience=audience, audience_label=AUDIENCE_LABELS[audience],
+                           manage=access.can(current_actor(), MANAGE), texts=TEXTS,
+                           change_kinds=CHANGE_KINDS, form=form, changes=changes,
+                           errors=errors or {}), 400 if errors else 200
+
+
+def changes_from_form(form) -> list[dict]:
+    """Return the planned-change rows of the draft form (``change_<field>_<i>``)."""
+    try:
+        count = min(int(form.get("change_count") or 0), 200)
+    except ValueError:
+        raise ValidationError("Ogiltigt antal rader.", field="change_count") from None
+    return [{"kind": form.get(f"change_kind_{i}", "ovrigt"),
+             **{name: form.get(f"change_{name}_{i}", "") for name in CHANGE_FIELDS}}
+            for i in range(count)]
+
+
+@bp.post("/lagesbild/utkast")
+@roles_required("actions")
+def save_texts():
+    """Save the group's texts and planned changes for the period (a draft)."""
+    args = period_args()
+    first, last = parse_period(args["start"], args["end"])
+    session = get_session()
+    area = resolve_area(session, args["area_code"])
+    texts = {key: request.form.get(f"text_{key}", "") for key in TEXTS}
+    changes = changes_from_form(request.form)
+    try:
+        save_draft(session, current_actor(), area, first, last, texts, changes)
+    except ValidationError as exc:
+        return _show(exc.errors, {"texts": texts, "changes": changes})
+    return redirect(url_for("lagesbild.show", **{"from": first.isoformat(),
+                                                 "to": last.isoformat(),
+                                                 "area": args["area_code"]}) + "#gruppens-texter")
 
 
 @bp.get("/lagesbild/export.<fmt>")
@@ -88,8 +146,8 @@ def export(fmt: str):
         raise ValidationError(f"Okänt format {fmt!r}; välj {', '.join(FORMATS)}.", field="format")
     args = build_args(audience)
     layer = check_layer(request.args.get("layer")) if fmt == "geojson" else None
-    body = cache().render(get_session(), fmt, _printed, **args)
-    body = geojson_layer(body, layer)  # one typed layer per file (RFC 7946 export)
+    lb = build_law_document(audience)
+    body = geojson_layer(_printed(lb, fmt), layer)  # one typed layer per file (RFC 7946)
     first, last = parse_period(args["start"], args["end"])
     suffix = ("" if audience == "public" else f"-{audience}") + (f"-{layer}" if layer else "")
     return download(body, fmt, f"lagesbild-{args['area_code']}-{first}-{last}{suffix}")
@@ -136,3 +194,6 @@ def _map(lb) -> folium.Map:
                ("border-top:2px dashed #34495e;height:0", "Kommundel")]
     maps.add_legend(m, legend, "Teckenförklaring")
     return m
+
+
+from web.views.lagesbild import versions  # noqa: E402,F401  (routes on ``bp``)
