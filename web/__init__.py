@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
         api,
         health,
         home,
+        inputs,
         lagesbild,
         moderation,
         open311,
@@ -87,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (health, home, auth, report_public, resident, staff, moderation, review,
-                   lagesbild, promises, open311, api):
+                   lagesbild, promises, open311, api, inputs):
         app.register_blueprint(module.bp)
 
 

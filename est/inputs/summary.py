@@ -261,3 +261,12 @@ def police_events(session: Session, scope: Scope, start: date, end: date) -> dic
     return {"total": sum(int(r.n) for r in rows),
             "by_type": [{"type": r.type, "count": int(r.n)} for r in rows],
             "precision_sv": POLICE_PRECISION_SV}
+
+
+def recent_police_events(session: Session, area_id: int, start: date, end: date,
+                         limit: int = 50, tz: str = DEFAULT_TZ) -> list[PoliceEvent]:
+    """Return the latest polisen.se events of the area's municipality in the period."""
+    scope = scope_of(session, area_id, tz)
+    return list(session.scalars(
+        select(PoliceEvent).where(police_event_filter(scope, start, end))
+        .order_by(PoliceEvent.occurred_at.desc()).limit(limit)))
