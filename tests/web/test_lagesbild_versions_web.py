@@ -117,3 +117,21 @@ def test_current_exports_carry_the_law_sections_and_sources(client, login):
                     "### Källor som använts och som saknas", "### Planerade förändringar"):
         assert heading in md
     assert "| Rapporter i EST | Ja |" in md
+
+
+def test_cli_exports_a_saved_version_or_refuses(client, login, runner, tmp_path):
+    login("coordinator")
+    client.post(f"/lagesbild/utkast?{Q}", data=DRAFT)
+    assert client.post(f"/lagesbild/versioner?{Q}").status_code == 302
+    out = tmp_path / "v1.md"
+    result = runner.invoke(args=["lagesbild", "--version", "1", "--area", "1861", "--audience",
+                                 "internal", "--format", "md", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "## 3\\. Analys" in text and "Klotter på vardagar vid stationen" in text
+    assert "| Byggnation eller ombyggnad | Nytt resecentrum | Stationen | hösten 2026 |" in text
+    for args in (["--version", "2"], ["--from", "2025-03-01"], ["--version", "0"]):
+        bad = tmp_path / "bad.md"
+        result = runner.invoke(args=["lagesbild", *args, "--format", "md", "-o", str(bad)])
+        assert result.exit_code != 0 and not bad.exists()
+    assert "--version" in result.output or "0" in result.output

@@ -11,7 +11,16 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from est.errors import ValidationError
-from est.lagesbild import FORMATS, build_lagesbild, charts, parse_period, render
+from est.lagesbild import (
+    FORMATS,
+    build_lagesbild,
+    charts,
+    parse_period,
+    render,
+    resolve_area,
+    versions,
+)
+from est.lagesbild.document import build_document
 from est.lagesbild.render import DOCUMENT_FORMATS, GEOJSON_LAYERS, geojson_layer
 from est.promises.draft import draft_promise
 from web.cli.base import EstCommand, EstGroup
@@ -41,6 +50,19 @@ def _build(start: str, end: str, area: str | None, min_cell: int | None,
                            crs=settings.projected_crs, audience=audience)
 
 
+def _document(start: str, end: str, area: str | None, min_cell: int | None,
+              audience: str, version: int | None):
+    """Return the lägesbild in the law's structure, or saved version ``version`` (frozen)."""
+    settings = current_app.config["EST_SETTINGS"]
+    session = get_session()
+    if version is not None:
+        place = resolve_area(session, area or settings.municipality)
+        return versions.frozen(versions.get_version(session, place, version), audience)
+    return build_document(session, area_code=area or settings.municipality, start=start,
+                          end=end, min_cell=min_cell or settings.min_cell,
+                          tz=settings.timezone, crs=settings.projected_crs, audience=audience)
+
+
 def _check_output(path: str) -> None:
     parent = Path(path).resolve().parent
     if not parent.is_dir():
@@ -48,8 +70,10 @@ def _check_output(path: str) -> None:
 
 
 @click.command("lagesbild", cls=EstCommand)
-@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
-@click.option("--to", "end", required=True, help="Last day (inclusive), YYYY-MM-DD.")
+@click.option("--from", "start", default=None, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", default=None, help="Last day (inclusive), YYYY-MM-DD.")
+@click.option("--version", "version", type=click.IntRange(1, 2**31 - 1), default=None,
+              help="Export saved version N of the area (frozen; --from/--to not needed).")
 @click.option("--area", default=None, help="Kommunkod (default: EST_MUNICIPALITY).")
 @click.option("--format", "fmt", required=True, type=click.Choice(list(FORMATS)),
               help="Output format.")
@@ -63,11 +87,14 @@ def _check_output(path: str) -> None:
 @click.option("--layer", type=click.Choice(list(GEOJSON_LAYERS)), default=None,
               help="GeoJSON only: write just this layer (one geometry type per file).")
 @with_appcontext
-def lagesbild(start, end, area, fmt, output, min_cell, audience, layer) -> None:
-    """Export the lägesbild of an area for a period (aggregates only)."""
-    parse_period(start, end)
+def lagesbild(start, end, area, version, fmt, output, min_cell, audience, layer) -> None:
+    """Export the lägesbild of an area for a period, or a saved version (aggregates only)."""
+    if version is None:
+        if not start or not end:
+            raise ValidationError("Ange --from och --to (eller --version N).", field="from")
+        parse_period(start, end)
     _check_output(output)
-    lb = _build(start, end, area, min_cell, audience)
+    lb = _document(start, end, area, min_cell, audience, version)
     if fmt in ("pdf", "docx", "html"):  # the printed map: basemap tiles fetched now, cached
         lb = charts.printed_map(lb, printing.tile_source(), printing.attribution())
     body = render(lb, fmt)
