@@ -105,9 +105,13 @@ def update_action(session: Session, actor: Actor, action_id: int, data: dict[str
                                    "outcome only.")
         values = _validate(session, {**_current(action), **data}, area_id=action.area_id,
                            creating=False)
+        was_done = action.status == "done"
         for key, value in values.items():
             setattr(action, key, value)
         session.flush()
+        if action.status == "done" and not was_done:
+            from est import webhooks  # the organisation's hooks, sent after the commit
+            webhooks.notify_action(session, action)
     return action
 
 

@@ -179,6 +179,8 @@ def mark_duplicate(session: Session, report_id: uuid.UUID | str, of_id: uuid.UUI
         report.duplicate_of = original_id
         report.status = "rejected"
         report.reject_reason = "duplicate"
+        from est import webhooks  # the organisation's hooks, sent after the commit
+        webhooks.notify(session, report, "report.rejected")
     return report
 
 
@@ -211,6 +213,8 @@ def _set_status(session: Session, report_id: uuid.UUID | str, user: access.Actor
         report.status = status
         report.reject_reason = reason
         report.visibility = "public" if status == "published" else "staff"
+        from est import webhooks  # the organisation's hooks, sent after the commit
+        webhooks.notify(session, report, f"report.{status}")
     return report
 
 

@@ -73,16 +73,31 @@ def test_batch_is_all_or_nothing_with_errors_per_feature(client, db_session, tok
                                                    "coordinates": [[15, 59], [15.1, 59]]}}
     features[4] = feature(12.0, 57.7)  # Göteborg: outside the municipality
     features[5] = feature(occurred_at="igår", severity=9)
+    # The schema first: the shapes of features 3 and 5 are wrong, nothing else is looked at.
+    response = post(client, token, features)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["error"] == "validation_error" and "features" in body["fields"]
+    assert set(body["features"]) == {"3", "5"}
+    assert set(body["features"]["3"]) == {"geometry", "properties"}
+    assert set(body["features"]["5"]) == {"severity"}
+    assert {e["field"] for e in body["errors"]} >= {"features.3.geometry",
+                                                   "features.5.severity"}
+    # Well-formed features then meet the report rules, all reported at once.
+    features[3] = feature()
+    features[5] = feature(occurred_at="igår")
     response = post(client, token, features)
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"] == "validation_error" and "features" in body["fields"]
     errors = body["features"]
-    assert set(errors) == {"1", "3", "4", "5"}
+    assert set(errors) == {"1", "4", "5"}
     assert set(errors["1"]) == {"category"}
-    assert set(errors["3"]) == {"geometry"}
     assert set(errors["4"]) == {"geometry"}
-    assert set(errors["5"]) == {"occurred_at", "severity"}
+    assert set(errors["5"]) == {"occurred_at"}
+    assert {"field": "features.4.geometry", "message": errors["4"]["geometry"]} \
+        in body["errors"]
     assert count(db_session) == 0 and count(db_session, AuditEvent) == 0
 
 
@@ -123,9 +138,13 @@ def test_a_thousand_features_in_one_post(client, db_session, token):
 
 
 def test_openapi_documents_the_batch(client):
-    post_op = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/reports"]["post"]
-    body = post_op["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
-    batch = next(s for s in body if s.get("properties", {}).get("type", {}).get("const")
-                 == "FeatureCollection")
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    post_op = doc["paths"]["/api/v1/reports"]["post"]
+    ref = post_op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schemas[ref.rsplit("/", 1)[1]]["oneOf"]
+    batch = next(schemas[s["$ref"].rsplit("/", 1)[1]] for s in body
+                 if s["$ref"].endswith("/ReportBatch"))
+    assert batch["properties"]["type"]["const"] == "FeatureCollection"
     assert batch["properties"]["features"]["maxItems"] == 1000
-    assert "features" in str(post_op["responses"]["400"])
+    assert "Problem" in str(post_op["responses"]["400"])

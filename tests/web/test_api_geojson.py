@@ -231,7 +231,7 @@ def _routes(app, prefix: str) -> set[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith(prefix):
             path = rule.rule.replace("<code>", "{service_code}").replace(
-                "<request_id>", "{service_request_id}")
+                "<request_id>", "{service_request_id}").replace("<int:hook_id>", "{hook_id}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 found.add((path, method.lower()))
     return found

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("serve", "serve",
               "Serve the app with Flask's development server (use gunicorn in production)."),
     "users": ("users", "group", "Staff accounts, roles and organisations."),
+    "webhooks": ("webhooks", "group", "Webhooks: signed status changes of an organisation's "
+                 "reports."),
     "worker": ("jobs", "worker", "Run an RQ worker on the queue \"est\" (jobs stay in Redis "
                "across restarts)."),
 }

@@ -15,18 +15,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from est import access, places, queries
-from est import geojson as gj
 from est.errors import DomainError, ValidationError
-from est.models import Category, Organisation, Report
-from est.services import hotspots as hotspot_service
+from est.models import Category, Report
 from est.services import reports
 from est.services.apikeys import ApiClient
 from est.timebounds import check_bounds
-from est.weeks import Week
 
 STAFF_CELL_M = 200
 # Service field name -> API field name (``location``: the point as a whole).
@@ -170,94 +166,17 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
         raise ValidationError({**renamed, **errors}) from None
 
 
-# -- public reads (Open311) -------------------------------------------------------------------
-# Open311 GET answers come from est.public (the public privacy model), never from here.
+# -- reads --------------------------------------------------------------------------------------
+# Open311 GET answers come from est.public (the public privacy model), never from here; the
+# staff reads (GeoJSON pages, the bulk export) are in est.services.api.reads.
 
+from est.services.api.reads import (  # noqa: E402
+    Cursor,
+    cell_features,
+    hotspot_collection,
+    iter_report_features,
+    report_features,
+)
 
-# -- staff reads (GeoJSON) --------------------------------------------------------------------
-
-def report_features(session: Session, user: access.ActorLike | None, *, start: datetime,
-                    end: datetime, codes: list[str] | None = None, kind: str | None = None,
-                    bbox: tuple[float, float, float, float] | None = None,
-                    limit: int = 5000) -> dict:
-    """Return the reports ``user`` may see as a GeoJSON FeatureCollection (exact WGS84 points).
-
-    Filters: occurred ``[start, end)``, category codes, kind, ``bbox`` (min lon, min lat,
-    max lon, max lat in WGS84 degrees). At most ``limit`` features, newest first;
-    ``truncated`` says whether more matched. Contact details and internal notes are left out.
-    """
-    access.require(user, "report.view")
-    stmt = (
-        select(Report, Category.code, Category.label_sv, Organisation.name,
-               func.ST_X(Report.geom), func.ST_Y(Report.geom))
-        .join(Category, Category.id == Report.category_id)
-        .outerjoin(Organisation, Organisation.id == Report.organisation_id)
-        .where(Report.occurred_at >= start, Report.occurred_at < end)
-    )
-    stmt = access.visible_reports(stmt, user)
-    if codes:
-        stmt = stmt.where(Category.code.in_(codes))
-    if kind:
-        stmt = stmt.where(Report.kind == kind)
-    if bbox is not None:
-        stmt = stmt.where(func.ST_Intersects(Report.geom, func.ST_MakeEnvelope(*bbox, 4326)))
-    rows = session.execute(stmt.order_by(Report.occurred_at.desc(), Report.id).limit(limit + 1))
-    features = []
-    for report, code, label, org, lon, lat in rows:
-        features.append(gj.feature(
-            {"type": "Point", "coordinates": [lon, lat]}, id=str(report.id), properties={
-                "reference": reports.reference(report.receipt_ref),
-                "kind": report.kind,
-                "category": code,
-                "category_label": label,
-                "occurred_at": report.occurred_at.isoformat(),
-                "occurred_until": (report.occurred_until.isoformat()
-                                   if report.occurred_until else None),
-                "time_precision": report.time_precision,
-                "reported_at": report.reported_at.isoformat(),
-                "source": report.source,
-                "status": report.status,
-                "organisation": org,
-                "severity": report.severity,
-                "description": report.description,
-                "duplicate_of": str(report.duplicate_of) if report.duplicate_of else None,
-            }))
-    truncated = len(features) > limit
-    return gj.collection(features[:limit], truncated=truncated, limit=limit)
-
-
-def cell_features(session: Session, user: access.ActorLike | None, *, area_id: int,
-                  start: datetime, end: datetime, min_cell: int, crs: int = 3006) -> dict:
-    """Return counted reports per 200 m cell (``crs`` metres) as GeoJSON polygons in WGS84.
-
-    Cells with fewer than ``min_cell`` reports are left out (``EST_MIN_CELL``).
-    """
-    access.require(user, "aggregates.view")
-    cells = queries.report_cells(session, area_id, start, end, cell_m=STAFF_CELL_M, crs=crs)
-    features = [gj.feature(c["geometry"], {"count": c["count"], "otrygghet": c["otrygghet"]})
-                for c in queries.shown_cells(cells, min_cell)]
-    return gj.collection(features, cell_m=STAFF_CELL_M, min_cell=min_cell)
-
-
-def hotspot_collection(session: Session, user: access.ActorLike | None, *, area_code: str,
-                       week: Week, crs: int = 3006) -> dict:
-    """Return the stored (or newly detected) hot spots of an ISO week as GeoJSON.
-
-    A week without reports gives an empty collection with ``message`` saying why.
-    """
-    access.require(user, "aggregates.view")
-    try:
-        run = hotspot_service.get_or_detect(session, area_code=area_code, start=week.start,
-                                            end=week.end, crs=crs, tz=week.tz)
-    except ValidationError as exc:
-        return gj.collection([], week=week.slug, run_id=None,
-                             message="; ".join(exc.errors.values()))
-    hotspots = hotspot_service.list_hotspots(session, run.id)
-    features = [hotspot_service.hotspot_feature(h) for h in hotspots]
-    if hotspots and run.area_id is not None:
-        names = places.names_for_hotspots(session, run.area_id,
-                                          [(h.lineage_id, h.polygon) for h in hotspots])
-        for feature, name in zip(features, names, strict=True):
-            feature["properties"]["name"] = name
-    return gj.normalise({"features": features, "week": week.slug, "run_id": run.id,
-                         "method": run.method}, multi=True)
+__all__ = ["Cursor", "cell_features", "hotspot_collection", "iter_report_features",
+           "report_features"]

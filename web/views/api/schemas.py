@@ -1,0 +1,222 @@
+"""The request and response models of /api/v1: the validation and the OpenAPI schemas.
+
+Pydantic v2 models, registered through :data:`web.views.openapi.spec`. A request that does
+not fit them is a 400 ``application/problem+json`` naming each failing field; the report
+service's own rules (a point inside the municipality, a time within bounds, an active
+category) run after them and answer the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+NO_NUL = r"^[^\x00]*$"
+MAX_ROWS = 5000
+MAX_BATCH = 1000
+
+Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, WGS84 degrees")]
+Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS84 degrees")]
+Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+class FieldError(BaseModel):
+    field: str = Field(description="The failing field: a query parameter, a header or the "
+                                   "body member (properties.X as X, the point as geometry)")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details with the failing fields (``errors``).
+
+    ``error``, ``message`` and ``fields`` repeat the same for clients of API 1.0.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field("about:blank", description="about:blank (the status code says it)")
+    title: str
+    status: int
+    detail: str = ""
+    instance: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+    error: str = Field(description="Code of API 1.0, e.g. validation_error")
+    message: str = ""
+    fields: dict[str, str] | None = None
+
+
+# -- GeoJSON out ------------------------------------------------------------------------------
+
+class Geometry(BaseModel):
+    type: str
+    coordinates: Any
+
+
+class Feature(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["Feature"]
+    id: str | int | None = None
+    geometry: Geometry | None
+    properties: dict[str, Any] | None
+
+
+class Link(BaseModel):
+    rel: str
+    href: str
+    type: str | None = None
+
+
+class FeatureCollection(BaseModel):
+    """A GeoJSON FeatureCollection (RFC 7946) with this API's foreign members."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+    links: list[Link] | None = Field(None, description="`next`: the following page")
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+_DATE = ("A local date (2026-11-01) or an ISO 8601 date-time; a date-only `to` includes "
+         "that day")
+
+
+class PeriodQuery(BaseModel):
+    from_: str | None = Field(None, alias="from", max_length=40, pattern=NO_NUL,
+                              description=_DATE + "; default 30 days ago")
+    to: str | None = Field(None, max_length=40, pattern=NO_NUL,
+                           description=_DATE + "; exclusive, default now")
+
+
+class ReportsQuery(PeriodQuery):
+    category: str | None = Field(None, max_length=2000, pattern=NO_NUL,
+                                 description="Category codes, comma-separated")
+    kind: Literal["incident", "otrygghet"] | None = None
+    bbox: str | None = Field(None, max_length=200, pattern=NO_NUL,
+                             description="min_lon,min_lat,max_lon,max_lat (WGS84)")
+    limit: int | None = Field(None, ge=1, le=MAX_ROWS,
+                              description=f"Features per page (1–{MAX_ROWS}, default "
+                                          f"{MAX_ROWS})")
+    cursor: str | None = Field(None, max_length=200, pattern=NO_NUL,
+                               description="Opaque: the `cursor` of a `next` link")
+    updated_since: str | None = Field(None, max_length=40, pattern=NO_NUL,
+                                      description="Only reports created or changed (status, "
+                                                  "place, category) at or after this ISO "
+                                                  "8601 date-time")
+
+
+class ExportQuery(ReportsQuery):
+    limit: int | None = Field(None, ge=1, description="At most this many reports (default: "
+                                                      "all that match)")
+
+
+class WeekQuery(BaseModel):
+    week: str | None = Field(None, max_length=20, pattern=NO_NUL,
+                             description="ISO week such as 2026-W46; default last week")
+
+
+class IdempotencyHeaders(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[ -~]+$",
+        description="1–255 printable ASCII characters. A repeated POST with the same key, "
+                    "API key and body returns the first response and stores nothing new; "
+                    "the same key with another body gives 422. Single Features only.")
+
+
+# -- report POST ------------------------------------------------------------------------------
+
+class Point(BaseModel):
+    type: Literal["Point"]
+    coordinates: tuple[Lon, Lat] | tuple[Lon, Lat, float] = Field(
+        description="[longitude, latitude] (an altitude is ignored). The point must lie "
+                    "inside the municipality's outline.")
+
+
+class ReportProperties(BaseModel):
+    category: str = Field(min_length=1, max_length=64, pattern=NO_NUL,
+                          description="An active category code (GET /open311/v2/services.json)")
+    kind: Literal["incident", "otrygghet"] | None = Field(
+        None, description="Default: the category's kind (must match it)")
+    occurred_at: str | None = Field(None, max_length=40, pattern=NO_NUL,
+                                    description="ISO 8601 date-time, not in the future, not "
+                                                "before the earliest date; default now")
+    description: Text | None = None
+    severity: int | None = Field(None, ge=1, le=3, description="1 low, 2 medium, 3 high")
+
+
+class ReportFeature(BaseModel):
+    """A GeoJSON Point Feature: one report."""
+
+    type: Literal["Feature"]
+    geometry: Point
+    properties: ReportProperties
+
+
+class ReportBatch(BaseModel):
+    """A FeatureCollection of 1–1,000 reports, stored all-or-nothing."""
+
+    type: Literal["FeatureCollection"]
+    features: list[ReportFeature] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ReportPost(RootModel[Annotated[ReportFeature | ReportBatch,
+                                     Field(discriminator="type")]]):
+    """One report (a Feature) or a batch (a FeatureCollection)."""
+
+
+class Created(BaseModel):
+    id: str = Field(description="The report's UUID")
+    reference: str = Field(examples=["EST-1A2B3C4D"])
+    status: str
+    source: Literal["api"]
+
+
+class CreatedBatch(BaseModel):
+    type: Literal["FeatureCollection"]
+    count: int
+    reports: list[Created]
+
+
+class CreatedAny(RootModel[Created | CreatedBatch]):
+    """201: the stored report, or a batch's reports in the order sent."""
+
+
+# -- webhooks ---------------------------------------------------------------------------------
+
+class WebhookIn(BaseModel):
+    organisation: str = Field(min_length=1, max_length=200, pattern=NO_NUL,
+                              description="The organisation's name or id")
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00\s]+$",
+                     description="http(s) URL that receives the deliveries")
+
+
+class WebhookOut(BaseModel):
+    id: int
+    organisation: str
+    url: str
+    created_at: str
+    active: bool
+    secret: str | None = Field(None, description="Shown once, when the hook is created: "
+                                                 "the HMAC-SHA256 key of X-EST-Signature")
+
+
+class WebhookList(BaseModel):
+    webhooks: list[WebhookOut]
+    links: list[Link] | None = None
+
+
+class WebhookListQuery(BaseModel):
+    limit: int | None = Field(None, ge=1, le=500)
+    cursor: str | None = Field(None, max_length=200, pattern=NO_NUL)
+
+
+class Deleted(BaseModel):
+    id: int
+    active: Literal[False]
