@@ -90,6 +90,21 @@ def register_blueprints(app: Flask) -> None:
     for module in (health, home, auth, report_public, resident, staff, moderation, review,
                    lagesbild, promises, open311, api, inputs):
         app.register_blueprint(module.bp)
+    from web.views import plans
+
+    app.register_blueprint(plans.bp)
+    from web.views import digital_walk, walks
+
+    app.register_blueprint(walks.bp)
+    app.register_blueprint(digital_walk.bp)
+    from web.views import admin
+    from web.views.admin import selfservice
+
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(selfservice.bp)
+    from web.views import jobs
+
+    app.register_blueprint(jobs.bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class JobRef:
 @dataclass
 class _Runtime:
     redis_url: str | None = None
-    session_factory: sessionmaker[Session] | None = None
+    session_factory: Callable[[], Session] | None = None
     configured: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     inline: OrderedDict[str, JobRef] = field(default_factory=OrderedDict)
@@ -90,7 +90,8 @@ class _Runtime:
 _runtime = _Runtime()
 
 
-def configure(redis_url: str | None, session_factory: sessionmaker[Session] | None = None) -> None:
+def configure(redis_url: str | None,
+              session_factory: Callable[[], Session] | None = None) -> None:
     """Set where jobs go (``redis_url``; None = inline) and the sessions jobs open.
 
     The web app calls this when it is created and ``est worker`` when it starts; without a
@@ -107,6 +108,11 @@ def redis_url() -> str | None:
     if not _runtime.configured:
         return os.environ.get("REDIS_URL") or None
     return _runtime.redis_url
+
+
+def runs_inline() -> bool:
+    """Return True when jobs run inside :func:`enqueue` (no ``REDIS_URL``)."""
+    return redis_url() is None
 
 
 def connection():
@@ -132,7 +138,7 @@ def session() -> Iterator[Session]:
         db.close()
 
 
-def _env_session_factory() -> sessionmaker[Session]:
+def _env_session_factory() -> Callable[[], Session]:
     from est.config import load_settings
     from est.db import make_engine, make_session_factory, resolve_database_url
 

@@ -12,16 +12,17 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from est import access
-from est.errors import PermissionDenied, ValidationError
+from est.errors import PermissionDenied
 from est.format import MONTHS_SV
+from est.jobs import JobRef
 from est.models import Action, Area, Review
 from est.models.hotspots import Hotspot, HotspotRun
 from est.queries import shown_cells
 from est.review import queries
 from est.review.hotspots import HotspotRow, hotspot_rows
+from est.review.jobs import RunState, detect_in, run_or_job
 from est.review.queries import Filters
 from est.services import actions as action_service
-from est.services import hotspots as hotspot_service
 from est.weeks import WEEKDAYS_SV, Month, Period, Week
 
 MAX_POINTS = 20_000  # above this a week's reports are drawn as grid cells
@@ -39,6 +40,8 @@ class ReviewPage:
     ``date_only`` counts the period's reports dated to a day without a time (in the map and
     places, not in the weekday × hour matrix); ``month_only`` lists per month the reports dated
     only to that month (on a week page: left to the monthly review).
+    ``job`` is the background job computing the hot spots while they are not ready (then
+    ``run`` is None and the page says they are being computed).
     """
 
     area: Area
@@ -63,6 +66,7 @@ class ReviewPage:
     period: Period | None = None
     date_only: int = 0
     month_only: list[tuple[Month, int]] = field(default_factory=list)
+    job: JobRef | None = None
 
     @property
     def is_month(self) -> bool:
@@ -87,7 +91,8 @@ class ReviewPage:
 
 def build_review(session: Session, area_code: str, week: Period, filters: Filters, *,
                  actor: access.ActorLike | None = None, today: date | None = None,
-                 crs: int = 3006, detect: bool = True, min_cell: int = 1) -> ReviewPage:
+                 crs: int = 3006, detect: bool = True, min_cell: int = 1,
+                 background: bool = False) -> ReviewPage:
     """Gather the period's hot spots, totals, matrix, points and actions for one area.
 
     ``week`` is a :class:`Week` or a :class:`Month`. A month shows the places of the hot spot
@@ -96,7 +101,8 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
     coordinators, admins and viewers of the municipality, and those who may not see single
     reports get 200 m cells, hiding cells under ``min_cell`` reports as
     ``/api/v1/cells.geojson`` does. ``actor=None`` is the trusted internal caller (CLI,
-    exports).
+    exports). ``background`` True runs a missing hot spot run as a job (:mod:`est.review.jobs`)
+    instead of in this call.
     """
     area = queries.municipality(session, area_code)
     queries.check_filters(session, filters)
@@ -113,7 +119,11 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
     month = week if isinstance(week, Month) else None
     ref_week = week if isinstance(week, Week) else Week.containing(
         max(week.first_day, min(week.last_day, today)), week.tz)
-    run, message = _run_for_week(session, area, ref_week, crs) if detect else (None, None)
+    state = RunState()
+    if detect:
+        state = (run_or_job(session, area, ref_week, crs) if background
+                 else detect_in(session, area, ref_week, crs))
+    run, message = state.run, state.message
     # Short reads from here: ST_Transform's cost estimate over a month of reports crosses
     # jit_above_cost and JIT compilation then costs ~2 s a view, far more than the query.
     session.execute(text("SET LOCAL jit = off"))
@@ -155,18 +165,8 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
                  for a in queries.week_actions(session, area, week)],
         review=queries.get_review(session, area.id, week) if isinstance(week, Week) else None,
         points=points, cells=cells, min_cell=min_cell, period=week, date_only=date_only,
-        month_only=month_only,
+        month_only=month_only, job=state.job,
     )
-
-
-def _run_for_week(session: Session, area: Area, week: Week,
-                  crs: int) -> tuple[HotspotRun | None, str | None]:
-    try:
-        run = hotspot_service.get_or_detect(session, area_code=area.code, start=week.start,
-                                            end=week.end, crs=crs, tz=week.tz)
-    except ValidationError as exc:
-        return None, "; ".join(exc.errors.values())
-    return run, None
 
 
 def hotspot_centroid(h: Hotspot) -> tuple[float, float]:

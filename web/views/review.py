@@ -92,7 +92,7 @@ def week(slug: str):
     session = get_session()
     page = review_service.build_review(session, settings.municipality, week, filters,
                                        actor=current_actor(), crs=settings.projected_crs,
-                                       min_cell=settings.min_cell)
+                                       min_cell=settings.min_cell, background=True)
     categories = list_categories(session)
     return render_template(
         "review/week.html",
