@@ -108,7 +108,37 @@ def _show(promise_id: int, errors: dict | None = None):
         followups=service.list_followups(session, promise.id), errors=errors or {},
         ordered_sections=service.ordered_sections(promise),
         party_labels=service.PARTY_LABELS, notice=request.args.get("notice"),
-        k=min_cell()), 400 if errors else 200
+        k=min_cell(), **_closing_the_loop(session, promise, report, today, tz)), \
+        400 if errors else 200
+
+
+def _closing_the_loop(session, promise, report, today: date, tz: str) -> dict:
+    """Each indicator against its target with its colour and the reports behind it, and the
+    åtgärdsplan rows that the promise communicates, with their follow-up."""
+    from sqlalchemy import select
+
+    from est.models import Category
+    from est.models.plans import PlanRow
+    from est.plans.document import indicator_colour
+    from est.plans.status import COLOUR_SV, data_link, row_status
+    from web.views.plans import COLOURS
+
+    codes = {c.id: c.code for c in session.scalars(select(Category))}
+    by_label = {ind.label: ind for ind in promise.indicators}
+    indicators = []
+    for r in report.results:
+        ind = by_label.get(r.label)
+        args = {"from": r.start.isoformat(), "to": r.end.isoformat()}
+        if ind is not None and len(ind.category_ids or []) == 1:
+            args["category"] = codes.get(int(ind.category_ids[0]))
+        indicators.append({"result": r, "colour": indicator_colour(r), "args": args})
+    rows = []
+    for row in session.scalars(select(PlanRow).where(PlanRow.promise_id == promise.id)
+                               .order_by(PlanRow.id)):
+        rows.append(row_status(session, row.cause.plan, row.cause, row, today=today,
+                               k=min_cell(), tz=tz))
+    return {"loop_indicators": indicators, "plan_rows": rows, "colours": COLOURS,
+            "colour_sv": COLOUR_SV, "data_link": data_link}
 
 
 @bp.route("/promises/<int:promise_id>/edit", methods=["GET", "POST"])
