@@ -151,27 +151,39 @@ def _jaccard_geom(a: shapely.Geometry | None, b: shapely.Geometry | None) -> flo
 
 
 def default_flagger(share: float | None, study_m2: float) -> Callable:
-    """Return ``flag(x, y) -> geometry | None``: the product's outlines of the scan's places.
+    """Return ``flag(x, y) -> geometry | None``: the product's flagged cell outlines.
 
-    In coverage mode the flagger remembers the cells it flagged on its previous call and
-    prefers them on equal counts (``coverage(…, prefer=…)``), as a month-to-month review
+    Coverage mode flags up to ``share`` of the study area
+    (:func:`geo.hotspots.coverage.coverage`); ``share=None`` is the significance point
+    (:func:`geo.hotspots.coverage.significance_point`: the area of the scan's significant
+    places, filled by the same cell rank). The flagger remembers the cells it flagged on its
+    previous call and passes them as ``prefer`` (hysteresis), as a month-to-month review
     would; call it on consecutive windows in order.
     """
-    from geo.evaluation.runs import cluster_polygons
-    from geo.hotspots.coverage import coverage
-    from geo.hotspots.scan import scan
+    from geo.hotspots.coverage import coverage, significance_point
 
     last: list[np.ndarray] = []
 
     def flag(x: np.ndarray, y: np.ndarray):
+        prefer = last[0] if last else None
         if share is None:
-            cl = scan(x, y)
+            cl = significance_point(x, y, area_m2=study_m2, prefer=prefer)
         else:
-            # Hysteresis: last month's flagged cells go first among cells of equal count.
-            cl = coverage(x, y, share, area_m2=study_m2, prefer=last[0] if last else None)
-            ix, iy = grid.cell_index(x[cl.labels >= 0], y[cl.labels >= 0], FINE_CELL_M)
-            last[:] = [np.unique(grid.pack(ix, iy))]
-        polys = cluster_polygons(x, y, cl.labels)
+            cl = coverage(x, y, share, area_m2=study_m2, prefer=prefer)
+        last[:] = [cl.cells if cl.cells is not None else np.zeros(0, dtype=np.int64)]
+        polys = cl.outlines or []
+        return shapely.union_all(polys) if polys else None
+
+    return flag
+
+
+def significant_places_flagger() -> Callable:
+    """Return ``flag(x, y)``: the outlines of the scan's significant places (earlier rule)."""
+    from geo.evaluation.runs import cluster_polygons
+    from geo.hotspots.scan import scan
+
+    def flag(x: np.ndarray, y: np.ndarray):
+        polys = cluster_polygons(x, y, scan(x, y).labels)
         return shapely.union_all(polys) if polys else None
 
     return flag

@@ -23,12 +23,19 @@ class Clusters:
         A z-score per hot spot (Poisson or Gi*; NaN if not defined).
     params : dict
         The parameters actually used, including data-derived defaults (units in names).
+    outlines : list of shapely geometries, optional
+        One outline per hot spot (metres) when the method flags cells rather than points
+        (coverage mode may flag an empty cell beside busy ones); None = outline the members.
+    cells : numpy.ndarray of int64, optional
+        Keys of the flagged 25 m cells (:func:`geo.hotspots.grid.pack`), when known.
     """
 
     labels: np.ndarray
     expected: np.ndarray
     z: np.ndarray
     params: dict = field(default_factory=dict)
+    outlines: list | None = None
+    cells: np.ndarray | None = None
 
     @property
     def n_clusters(self) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import shapely
 
 from geo.hotspots import grid
 from geo.hotspots.clusters import Clusters, empty_clusters, poisson_z
@@ -36,6 +37,16 @@ SCORE = "cell_count"
 SCORE_TEXT = ("reports in each 25 m cell of the window (ties: cells flagged last time, then "
               "reports in the 75 m window); touching cells joined into outlines, an outline "
               "holding a scan place (relaxed cut) is a place")
+SMOOTH_SIGMA_M = 100.0
+SMOOTH_WEIGHT = 0.03
+HYSTERESIS = 1.0
+RANKS = ("smoothed", "count", "z")
+SCORE_SMOOTHED = "smoothed_cell_count"
+SCORE_SMOOTHED_TEXT = (
+    "reports in each 25 m cell of the window + 0.03 × the reports around it weighted "
+    "exp(−d²/2σ²), σ 100 m, + 1 for a cell flagged last time (hysteresis); an empty cell "
+    "counts only beside a busier cell with reports; touching cells joined into outlines, "
+    "an outline holding a scan place (relaxed cut) is a place")
 SCORE_Z = "poisson_z"
 SCORE_Z_TEXT = ("Poisson z against the scan's local background: places (relaxed scan cut) by "
                 "their count, then 25 m cells with reports by their own count")
@@ -51,7 +62,7 @@ def study_area_m2(x: np.ndarray, y: np.ndarray, cell_m: float = STUDY_CELL_M) ->
 
 def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = None, *,
              area_m2: float | None = None, fill: bool = True,
-             min_cell_reports: int = 1, rank: str = "count",
+             min_cell_reports: int = 1, rank: str = "smoothed",
              prefer: np.ndarray | None = None) -> Clusters:
     """Return the strongest candidates covering up to ``share`` of the study area.
 
@@ -72,15 +83,19 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
         A place's outline keeps only its 25 m cells with at least this many of its reports
         (all of them when none has); the others are left to the fill. Only with
         ``rank="z"``.
-    rank : {"count", "z"}, default "count"
-        ``"count"``: 25 m cells with reports ranked by their own count (ties: cells in
-        ``prefer``, then more reports in the 75 m window, then cell order), taken until the
-        share is reached; touching cells become one outline each, and an outline holding a
-        scan place's report is a place. ``"z"``: places by z first, then the fill by z (the
-        earlier rule, kept for comparison).
+    rank : {"smoothed", "count", "z"}, default "smoothed"
+        ``"smoothed"``: 25 m cells ranked by :func:`smoothed_score` (own reports + 0.03 ×
+        the Gaussian-weighted reports around, σ 100 m, + 1 for a cell in ``prefer``), empty
+        cells beside busier ones included, so any share up to 0.5 is reachable.
+        ``"count"``: cells with reports by their own count (ties: ``prefer``, then the 75 m
+        window; the rule before, stops at the cells holding a report). Either way cells
+        are taken until the share is reached; touching cells become one outline each, and
+        an outline holding a scan place's report is a place. ``"z"``: places by z first,
+        then the fill by z (the earliest rule, kept for comparison).
     prefer : numpy.ndarray, optional
-        Keys of 25 m cells flagged last time (:func:`geo.hotspots.grid.pack`): on equal
-        counts they go first, so the flagged area moves only when the counts say so.
+        Keys of 25 m cells flagged last time (:func:`geo.hotspots.grid.pack`): hysteresis,
+        they stay unless outranked by more than one report's worth of score (``"count"``:
+        on equal counts only).
 
     Returns
     -------
@@ -91,12 +106,12 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
     """
     if not 0 < share <= 0.5:
         raise ValueError("coverage share must be above 0 and at most 0.5")
-    if rank not in ("count", "z"):
-        raise ValueError("coverage rank must be 'count' or 'z'")
+    if rank not in RANKS:
+        raise ValueError(f"coverage rank must be one of {', '.join(RANKS)}")
     p = {**CANDIDATE_PARAMS, **(params or {})}
     cl = scan(x, y, p)
-    if rank == "count" and fill:
-        return _by_count(x, y, share, p, cl, area_m2, prefer)
+    if rank != "z" and fill:
+        return _by_count(x, y, share, p, cl, area_m2, prefer, smoothed=rank == "smoothed")
     if min_cell_reports > 1 and cl.n_clusters:
         cl = Clusters(_repeat_cells(x, y, cl.labels, min_cell_reports, p), cl.expected, cl.z,
                       cl.params)
@@ -150,7 +165,7 @@ def _fill(x: np.ndarray, y: np.ndarray, p: dict, labels: np.ndarray, expected: n
     zc = poisson_z(own, rate)
     order = np.lexsort((keys, -own, -win, -zc))
     base = int(expected.size)
-    chosen, comp, area, n = _take(keys[order], room, c)
+    chosen, comp, area, n, _ = _take(keys[order], room, c)
     if n <= 0:
         return labels, expected, z, 0.0, 0
     pos = grid.lookup(chosen, pkeys)
@@ -166,18 +181,22 @@ def _fill(x: np.ndarray, y: np.ndarray, p: dict, labels: np.ndarray, expected: n
 
 
 def _take(ranked: np.ndarray, room: float, c: float
-          ) -> tuple[np.ndarray, np.ndarray, float, int]:
+          ) -> tuple[np.ndarray, np.ndarray, float, int, list]:
     """Take the first ``n`` of the ranked cell keys whose closed outlines fit in ``room`` m².
 
-    Returns the chosen keys (sorted), their 8-connected component, the outlines' area and n.
+    Returns the chosen keys (sorted), their 8-connected component, the outlines' area, n
+    and the outline of each component (metres).
     """
-    def fit(k: int) -> tuple[np.ndarray, np.ndarray, float]:
+    cache: dict = {}
+
+    def fit(k: int) -> tuple[np.ndarray, np.ndarray, float, list]:
         keys = np.sort(ranked[:k])
         comp = grid.components(keys)
-        return keys, comp, _cells_area(keys, comp, c)
+        shapes = _cell_outlines(keys, comp, c, cache)
+        return keys, comp, float(sum(g.area for g in shapes)), shapes
 
     n = int(min(ranked.size, room // (c * c)))
-    best = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0.0)
+    best: tuple = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0.0, [])
     too_many = n + 1
     while n > 0:
         got = fit(n)
@@ -196,28 +215,90 @@ def _take(ranked: np.ndarray, room: float, c: float
             n, best = mid, got
         else:
             too_many = mid
-    return best[0], best[1], best[2], n
+    return best[0], best[1], best[2], n, best[3]
 
 
-def _by_count(x: np.ndarray, y: np.ndarray, share: float, p: dict, cl: Clusters,
-              area_m2: float | None, prefer: np.ndarray | None) -> Clusters:
-    """Flag the 25 m cells with most reports up to the share (``rank="count"``)."""
-    total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
-    used = {**cl.params, "mode": "coverage", "share": share, "study_area_m2": total,
-            "score": SCORE, "score_text": SCORE_TEXT, "rank": "count",
-            "hysteresis": prefer is not None}
-    c = float(p.get("cell_m", OUTLINE_CELL_M))
+def smoothed_score(x: np.ndarray, y: np.ndarray, keys: np.ndarray, *,
+                   cell_m: float = OUTLINE_CELL_M, sigma_m: float = SMOOTH_SIGMA_M,
+                   weight: float = SMOOTH_WEIGHT) -> np.ndarray:
+    """Return ``weight`` × the Gaussian-weighted reports around each cell in ``keys``.
+
+    The kernel is exp(−d²/2σ²) between cell centres (1 at the cell itself, so the cell's
+    own reports count too), truncated at 3σ. Keys are :func:`geo.hotspots.grid.pack` keys of
+    ``cell_m`` cells; metres throughout.
+    """
+    from scipy import ndimage
+
+    out = np.zeros(keys.size)
+    if x.size == 0 or keys.size == 0:
+        return out
+    s = sigma_m / cell_m
+    norm = 2 * np.pi * s * s
+    ix, iy = grid.cell_index(x, y, cell_m)
+    kx, ky = grid.unpack(keys)
+    done = np.zeros(keys.size, dtype=bool)
+    for tile in grid.tiles_for(ix, iy, pad=int(np.ceil(3 * s)) + 2):
+        dens = ndimage.gaussian_filter(tile.counts, s, mode="constant", truncate=3.0) * norm
+        h, w = dens.shape
+        r, c = ky - tile.iy0, kx - tile.ix0
+        core = tile.core
+        within = (r >= 0) & (r < h) & (c >= 0) & (c < w)
+        own = within & (r >= core[0].start) & (r < core[0].stop) & (c >= core[1].start) \
+            & (c < core[1].stop)
+        # A cell in no tile's core (beside the data's edge) takes the first tile's padding.
+        take = own | (within & ~done)
+        out[take] = dens[r[take], c[take]]
+        done |= own
+    return weight * out
+
+
+def _candidates(x: np.ndarray, y: np.ndarray, p: dict, prefer: np.ndarray | None,
+                smoothed: bool):
+    """Return candidate cells, their reports, 75 m window, background, score and sort order."""
     keys, own, win, rate = cell_backgrounds(x, y, p)
-    occupied = own > 0
-    keys, own, win, rate = keys[occupied], own[occupied], win[occupied], rate[occupied]
+    c = float(p.get("cell_m", OUTLINE_CELL_M))
     before = np.zeros(keys.size, dtype=bool)
     if prefer is not None and len(prefer):
         before = grid.lookup(np.unique(np.asarray(prefer, dtype=np.int64)), keys) >= 0
-    order = np.lexsort((keys, -win, ~before, -own))
-    chosen, comp, area, n = _take(keys[order], share * total, c)
+    if not smoothed:
+        occ = own > 0
+        keys, own, win, rate, before = keys[occ], own[occ], win[occ], rate[occ], before[occ]
+        return keys, own, win, rate, np.lexsort((keys, -win, ~before, -own))
+    score = own + smoothed_score(x, y, keys, cell_m=c) + HYSTERESIS * before
+    # An empty cell is a candidate only beside a cell with reports that ranks above it, so
+    # every flagged outline holds reports (the cells are taken in rank order).
+    best = np.zeros(keys.size)
+    kx, ky = grid.unpack(keys)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            if dx or dy:
+                pos = grid.lookup(keys, grid.pack(kx + dx, ky + dy))
+                ok = pos >= 0
+                nb = np.where(ok, np.where(own[np.maximum(pos, 0)] > 0,
+                                           score[np.maximum(pos, 0)], 0.0), 0.0)
+                best = np.maximum(best, nb)
+    keep = (own > 0) | (best > score)
+    keys, own, win, rate, score = keys[keep], own[keep], win[keep], rate[keep], score[keep]
+    return keys, own, win, rate, np.lexsort((keys, -own, -score))
+
+
+def _by_count(x: np.ndarray, y: np.ndarray, share: float, p: dict, cl: Clusters,
+              area_m2: float | None, prefer: np.ndarray | None, *,
+              smoothed: bool = True) -> Clusters:
+    """Flag the best-ranked 25 m cells up to the share (``rank="smoothed"`` or ``"count"``)."""
+    total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
+    used = {**cl.params, "mode": "coverage", "share": share, "study_area_m2": total,
+            "hysteresis": prefer is not None,
+            **({"score": SCORE_SMOOTHED, "score_text": SCORE_SMOOTHED_TEXT, "rank": "smoothed",
+                "smooth_sigma_m": SMOOTH_SIGMA_M, "smooth_weight": SMOOTH_WEIGHT,
+                "hysteresis_bonus": HYSTERESIS} if smoothed else
+               {"score": SCORE, "score_text": SCORE_TEXT, "rank": "count"})}
+    c = float(p.get("cell_m", OUTLINE_CELL_M))
+    keys, own, _win, rate, order = _candidates(x, y, p, prefer, smoothed)
+    chosen, comp, area, n, outlines = _take(keys[order], share * total, c)
     if n <= 0:
         return empty_clusters(x.size, {**used, "flagged_m2": 0.0, "places": 0,
-                                       "filled_cells": 0})
+                                       "filled_cells": 0, "empty_cells": 0})
     ix, iy = grid.cell_index(x, y, c)
     pos = grid.lookup(chosen, grid.pack(ix, iy))
     lab = np.where(pos >= 0, comp[np.maximum(pos, 0)], -1)
@@ -235,7 +316,36 @@ def _by_count(x: np.ndarray, y: np.ndarray, share: float, p: dict, cl: Clusters,
     n_places = int(is_place.sum())
     return Clusters(labels=labels, expected=exp_c[rank_c], z=z[rank_c],
                     params={**used, "flagged_m2": area, "places": n_places,
-                            "filled_cells": int(n)})
+                            "filled_cells": int(n), "empty_cells": int((own[sel] == 0).sum())},
+                    outlines=[outlines[i] for i in rank_c], cells=chosen)
+
+
+def significance_point(x: np.ndarray, y: np.ndarray, params: dict | None = None, *,
+                       area_m2: float | None = None,
+                       prefer: np.ndarray | None = None) -> Clusters:
+    """Flag the area the significant places cover, cells ranked like coverage mode.
+
+    The scan (default parameters) decides *how much* of the area holds significant
+    concentrations: the summed area of its places' compact outlines. That share is then
+    filled by :func:`coverage` (smoothed cell rank, hysteresis through ``prefer``): the
+    significant outlines spend about a third of their area on cells holding one report,
+    the ranked cells spend it where the reports are (Chicago 2018: PAI 41.9 vs 55.7 at the
+    same area). ``params`` holds ``mode`` "significance point", ``significant_m2`` and
+    ``significant_places``; no significant place flags nothing.
+    """
+    from geo.evaluation.runs import cluster_polygons
+
+    sig = scan(x, y, params)
+    total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
+    polys = cluster_polygons(x, y, sig.labels)
+    sig_m2 = float(sum(pg.area for pg in polys))
+    info = {"significant_m2": sig_m2, "significant_places": len(polys)}
+    if sig_m2 <= 0 or total <= 0:
+        return empty_clusters(x.size, {**sig.params, **info, "mode": "significance point",
+                                       "study_area_m2": total, "flagged_m2": 0.0})
+    cl = coverage(x, y, min(0.5, sig_m2 / total), params, area_m2=total, prefer=prefer)
+    cl.params.update(info, mode="significance point")
+    return cl
 
 
 def _repeat_cells(x: np.ndarray, y: np.ndarray, labels: np.ndarray, k: int, p: dict
@@ -252,17 +362,38 @@ def _repeat_cells(x: np.ndarray, y: np.ndarray, labels: np.ndarray, k: int, p: d
     return np.where(weak & (strong[np.maximum(labels, 0)] > 0), -1, labels)
 
 
-def _cells_area(keys: np.ndarray, comp: np.ndarray, cell_m: float) -> float:
-    """Return the summed area of each component's closed cell outline, m²."""
+def _cell_outlines(keys: np.ndarray, comp: np.ndarray, cell_m: float,
+                   cache: dict | None = None) -> list:
+    """Return each component's closed cell outline (metres), in component order.
+
+    ``cache`` maps a component's cells (bytes of its sorted keys) to its outline, so the
+    bisection in :func:`_take` only outlines the components that changed.
+    """
+    if keys.size == 0:
+        return []
+    cache = {} if cache is None else cache
     cx, cy = grid.unpack(keys)
     order = np.argsort(comp, kind="stable")
     bounds = np.searchsorted(comp[order], np.arange(int(comp.max()) + 2))
-    total = 0.0
+    sizes = np.diff(bounds)
+    # A lone cell's outline is its square (what cell_outline returns), made in one call.
+    lone = order[bounds[:-1][sizes == 1]]
+    squares = iter(shapely.normalize(shapely.box(cx[lone] * cell_m, cy[lone] * cell_m,
+                                                 (cx[lone] + 1) * cell_m,
+                                                 (cy[lone] + 1) * cell_m)))
+    out = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b - a == 1:
+            out.append(next(squares))
+            continue
         idx = order[a:b]
-        total += float(outline((cx[idx] + 0.5) * cell_m, (cy[idx] + 0.5) * cell_m,
-                               cell_m=cell_m).area)
-    return total
+        tag = keys[idx].tobytes()
+        shape = cache.get(tag)
+        if shape is None:
+            shape = outline((cx[idx] + 0.5) * cell_m, (cy[idx] + 0.5) * cell_m, cell_m=cell_m)
+            cache[tag] = shape
+        out.append(shape)
+    return out
 
 
 def _members(labels: np.ndarray, n: int) -> list[np.ndarray]:
@@ -272,6 +403,32 @@ def _members(labels: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def coverage_flagger(share: float, params: dict | None = None) -> Callable:
-    """Return ``flagger(points) -> Clusters`` for :func:`geo.hotspots.emerging.emerging`."""
-    return lambda points: coverage(points.x, points.y, share, params)
+def coverage_flagger(share: float, params: dict | None = None,
+                     prefer: np.ndarray | None = None) -> Callable:
+    """Return ``flagger(points) -> Clusters`` for :func:`geo.hotspots.emerging.emerging`.
+
+    ``prefer``: keys of the 25 m cells the previous run flagged (hysteresis).
+    """
+    return lambda points: coverage(points.x, points.y, share, params, prefer=prefer)
+
+
+def cells_of(polygons: list, cell_m: float = OUTLINE_CELL_M) -> np.ndarray:
+    """Return the keys of the ``cell_m`` cells whose centre lies in any polygon (metres).
+
+    Recovers a stored run's flagged cells from its cell outlines (the closing never covers
+    the centre of a cell it did not hold).
+    """
+    out = []
+    for pg in polygons:
+        if pg is None or pg.is_empty:
+            continue
+        x0, y0, x1, y1 = pg.bounds
+        gx = np.arange(np.floor(x0 / cell_m), np.ceil(x1 / cell_m))
+        gy = np.arange(np.floor(y0 / cell_m), np.ceil(y1 / cell_m))
+        if gx.size * gy.size > 4_000_000:
+            continue
+        mx, my = np.meshgrid(gx, gy)
+        inside = shapely.contains_xy(pg, (mx.ravel() + 0.5) * cell_m, (my.ravel() + 0.5) * cell_m)
+        out.append(grid.pack(mx.ravel()[inside].astype(np.int64),
+                             my.ravel()[inside].astype(np.int64)))
+    return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)

@@ -268,7 +268,8 @@ def describe(
         idx = np.sort(order[starts[i]: ends[i]])
         if idx.size == 0:
             continue
-        poly_m = outline(points.x[idx], points.y[idx], outline_style, buffer_m=buffer_m)
+        poly_m = (clusters.outlines[i] if clusters.outlines is not None
+                  else outline(points.x[idx], points.y[idx], outline_style, buffer_m=buffer_m))
         out.append(make_hotspot(points, idx, poly_m, float(clusters.expected[i]),
                                 float(clusters.z[i]), tz))
     out.sort(key=lambda h: (-h.count, h.centroid))
