@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from est import mail
+from est import access, mail
 from est.db import transaction
-from est.models import Report
-from est.services.reports import N_
+from est.errors import ValidationError
+from est.models import Photo, Report
+from est.services.reports import N_, create_report, validate_report
 
 _REFERENCE = re.compile(r"^(?:EST-?)?([0-9A-HJKMNP-TV-Z]{8})$")  # see new_receipt_ref
 STATES = {
@@ -82,12 +83,13 @@ def mail_recipient(report: Report) -> str | None:
     return report.contact
 
 
-def key_used(session: Session, idempotency_key: str | None) -> bool:
-    """Return True if a public report was already stored with this form's idempotency key."""
+def key_used(session: Session, idempotency_key: str | None, *, staff: bool = False) -> bool:
+    """Return True if a public (or ``staff``) report was already stored with this form's key."""
     if not idempotency_key or len(idempotency_key) > 100:
         return False
+    prefix = "staff:" if staff else "form:"
     return session.scalar(select(Report.id).where(
-        Report.idempotency_key == "form:" + idempotency_key.strip())) is not None
+        Report.idempotency_key == prefix + idempotency_key.strip())) is not None
 
 
 def report_for_token(session: Session, secret: str, token: str) -> Report | None:
@@ -107,3 +109,55 @@ def unsubscribe(session: Session, report_id: uuid.UUID) -> None:
     with transaction(session):
         session.execute(update(Report).where(Report.id == report_id)
                         .values(mail_opt_out=True))
+
+
+# -- photos on reports ---------------------------------------------------------------------------
+
+def create_with_photo(session: Session, data, photo: bytes | None, *,
+                      municipality: str, tz: ZoneInfo, user=None,
+                      repeat: bool = False) -> Report:
+    """Store a report (public or staff) with an optional photo; nothing is kept on an error.
+
+    The report's input is checked first (every error at once), then the photo is re-encoded
+    without metadata (:mod:`est.photos`; an unreadable, unsupported or too large image is a
+    ValidationError naming ``photo``), then the report is stored and the photo linked to it.
+    A repeated form (``repeat``: its idempotency key was used) stores no second photo.
+    """
+    from est import photos  # Pillow only where photos are handled
+
+    validate_report(session, data, municipality=municipality, tz=tz, user=user)
+    stored = None
+    if photo and not repeat:
+        try:
+            with transaction(session):
+                stored = photos.store_photo(session, photo)
+        except photos.PhotoError as exc:
+            raise ValidationError(exc.message, field=exc.field) from None
+    try:
+        report = create_report(session, data, user=user, municipality=municipality, tz=tz)
+    except Exception:
+        if stored is not None:
+            with transaction(session):
+                photos.erase_photos(session, [stored])
+        raise
+    if stored is not None:
+        with transaction(session):
+            stored.report_id = report.id
+    return report
+
+
+def report_photos(session: Session, report_id: uuid.UUID) -> list[Photo]:
+    """Return the photos of one report, oldest first (the caller checked access)."""
+    return list(session.scalars(select(Photo).where(Photo.report_id == report_id)
+                                .order_by(Photo.created_at, Photo.id)))
+
+
+def photo_for(session: Session, user: access.ActorLike | None,
+              photo_id: uuid.UUID) -> Photo | None:
+    """Return a report's photo if ``user`` may see that report, else None (never say which)."""
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.report_id is None:
+        return None
+    if not access.can_see_report(session, user, photo.report_id):
+        return None
+    return photo

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from est import access, queries
 from est.errors import ValidationError
 from est.services import moderation, reports
+from est.services import resident as resident_service
 from est.services.categories import list_categories
 from web import maps
 from web.auth import current_actor, roles_required
@@ -108,6 +109,7 @@ def _render_detail(report_id: str, errors: dict | None = None, status: int = 200
         anchors={"location": "lat", "lat": "lat", "lon": "lon", "category": "category",
                  "reason": "reason", "duplicate_of": "duplicates"},
         places=[], reject_reasons=moderation.REJECT_REASONS,
+        photos=resident_service.report_photos(session, row.id),
     ), status
 
 

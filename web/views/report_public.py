@@ -23,7 +23,7 @@ from est.models import Area
 from est.models.core import new_receipt_ref
 from est.services import reports
 from est.services.categories import list_categories
-from est.services.resident import key_used
+from est.services.resident import create_with_photo, key_used
 from web import maps
 from web.db import get_session
 from web.extensions import LANGUAGES, limiter
@@ -40,7 +40,7 @@ ANCHORS = {
     "time": "time", "description": "description", "contact": "contact",
     "organisation": "organisation", "occurred_from": "occurred_from",
     "occurred_until": "occurred_until", "severity": "severity",
-    "internal_note": "internal_note",
+    "internal_note": "internal_note", "photo": "photo",
 }
 
 
@@ -72,6 +72,7 @@ def form_context(area: Area, values, errors: dict[str, str] | None = None) -> di
         "places": places,
         "map": maps.embed(location_map(area, point)),
         "chosen_reasons": set(_getlist(values, "reasons")),
+        "photo_limit_mb": photo_limit_mb(),
     }
 
 
@@ -109,8 +110,9 @@ def form():
     settings = current_app.config["EST_SETTINGS"]
     repeat = key_used(get_session(), request.form.get("idempotency_key"))
     try:
-        report = reports.create_report(get_session(), request.form,
-                                       municipality=settings.municipality, tz=settings.tz)
+        report = create_with_photo(get_session(), request.form, uploaded_photo(),
+                                   municipality=settings.municipality, tz=settings.tz,
+                                   repeat=repeat)
     except ValidationError as exc:
         context = form_context(area, request.form, translated(exc.errors))
         return render_template("report/form.html", **context), 400
@@ -137,6 +139,25 @@ def language(code: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("home.index")
     return redirect(target)
+
+
+def photo_limit_mb() -> str:
+    """Return the largest photo a form accepts, in MB for people (the photo limit, or the
+    request body limit ``EST_MAX_BODY_BYTES`` less room for the other fields if smaller)."""
+    from est.format import number
+    from est.photos import max_bytes
+
+    body = current_app.config.get("MAX_CONTENT_LENGTH") or max_bytes()
+    limit = min(max_bytes(), max(body - 64 * 1024, 0))
+    return number(limit / (1024 * 1024), 1)
+
+
+def uploaded_photo() -> bytes | None:
+    """Return the bytes of the form's ``photo`` upload, or None when no file was chosen."""
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return None
+    return upload.read()
 
 
 def _getlist(values, key: str) -> list[str]:

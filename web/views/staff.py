@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -20,12 +21,12 @@ from est import access, audit_text, queries
 from est.errors import ValidationError
 from est.exports.spreadsheet import CSV_MEDIA, XLSX_MEDIA, Sheet, csv_bytes, xlsx_bytes
 from est.review import districts
-from est.services import report_search, reports
+from est.services import report_search, reports, resident
 from est.services.categories import list_categories
 from web import maps
 from web.auth import current_actor, home_for, roles_required
 from web.db import get_session
-from web.views.report_public import form_context, municipality, translated
+from web.views.report_public import form_context, municipality, translated, uploaded_photo
 
 bp = Blueprint("staff", __name__, url_prefix="/personal")
 
@@ -105,7 +106,27 @@ def report_detail(report_id: str):
     session = get_session()
     row = reports.get_report(session, report_id, current_actor())
     history = reports.report_history(session, report_id, current_actor())
-    return render_template("staff/report.html", row=row, history=history)
+    return render_template("staff/report.html", row=row, history=history,
+                           photos=resident.report_photos(session, row.id))
+
+
+@bp.get("/foto/<uuid:photo_id>")
+@roles_required(*REPORT_ROLES)
+def photo(photo_id):
+    """Send a report's photo to staff who may see the report (404 for anyone else)."""
+    from est.photos import read_photo
+
+    found = resident.photo_for(get_session(), current_actor(), photo_id)
+    if found is None:
+        abort(404)
+    try:
+        data = read_photo(found)
+    except FileNotFoundError:
+        abort(404)
+    extension = "png" if found.content_type == "image/png" else "jpg"
+    return Response(data, content_type=found.content_type, headers={
+        "Cache-Control": "private, no-store",
+        "Content-Disposition": f'inline; filename="foto-{found.id}.{extension}"'})
 
 
 @bp.route("/rapportera", methods=["GET", "POST"])
@@ -121,8 +142,10 @@ def new_report():
         return render_template("staff/form.html", **_context(area, values))
     settings = current_app.config["EST_SETTINGS"]
     try:
-        report = reports.create_report(session, request.form, user=actor,
-                                       municipality=settings.municipality, tz=settings.tz)
+        report = resident.create_with_photo(
+            session, request.form, uploaded_photo(), user=actor,
+            municipality=settings.municipality, tz=settings.tz,
+            repeat=resident.key_used(session, request.form.get("idempotency_key"), staff=True))
     except ValidationError as exc:
         return render_template("staff/form.html",
                                **_context(area, request.form, translated(exc.errors))), 400
