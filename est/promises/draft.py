@@ -58,9 +58,14 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
     earlier = [f"{label} {fmt(value, k)}" for label, value in (
         ("föregående period", f.previous_total), ("samma period året innan", f.last_year_total))
         if value is not None and value != sv.MISSING]
+    missing = [label for label, value in (
+        ("föregående period", f.previous_total), ("samma period året innan", f.last_year_total))
+        if value is None or value == sv.MISSING]
     facts: list[str] = [
         f"Under {basis} registrerades {fmt(f.total, k)} rapporter om händelser och otrygga "
-        f"platser" + (f" ({', '.join(earlier)})." if earlier else ".")]
+        f"platser" + (f" ({', '.join(earlier)})." if earlier else ".")
+        + (f" Uppgift för {' och '.join(missing)} saknas: det finns inga rapporter att "
+           "jämföra med." if missing else "")]
     if f.top_categories:
         facts.append("Vanligaste kategorier: " + ", ".join(
             f"{c['label'].lower()} ({fmt(c['count'], k)})" for c in f.top_categories) + ".")

@@ -84,6 +84,8 @@ def commitment_of(session: Session, layout: Layout, cause: PlanCause, row: PlanR
         party = f"{party} och {PARTNER_SV[partners[0]]}"
         partners = []
     activity = (pattern.text if pattern else row.measure).strip().rstrip(".")
+    if activity[:2].istitle():  # "Grannsamverkan …" reads "… lovar att grannsamverkan …"
+        activity = activity[0].lower() + activity[1:]
     place = place_of(cause)
     theme = _theme(session, cause, pattern)
     sentence = f"{party} {layout.verb} {activity}"

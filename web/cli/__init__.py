@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lagesbild": ("lagesbild", "lagesbild",
                   "Export the lägesbild of an area for a period (aggregates only)."),
     "places": ("places", "group", "Named places that name hot spots and otrygga platser."),
+    "plans": ("plans", "group", "Åtgärdsplan: export, promise drafts, yearly follow-up."),
     "promises": ("lagesbild", "group", "Medborgarlöften: drafts from the lägesbild."),
     "reports": ("reports", "group", "Import and maintenance of stored reports."),
     "restore": ("backup", "restore",
