@@ -231,6 +231,9 @@ def load_demo(session: Session, today: date | None = None, seed: int = 1861) -> 
         session.execute(delete(Report).where(Report.idempotency_key.like(f"{DEMO_KEY_PREFIX}%")))
         session.flush()
         _copy_reports(session, rows, area.id, orgs, categories, seed)
+    from est.demo_plans import load_demo_plan
+
+    load_demo_plan(session, area.id, today)
     return DemoResult(
         reports=len(rows),
         otrygghet=sum(r["kind"] == "otrygghet" for r in rows),

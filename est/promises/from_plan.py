@@ -96,7 +96,7 @@ def commitment_of(session: Session, layout: Layout, cause: PlanCause, row: PlanR
     if partners and "samverkan" not in activity:
         sentence += f", i samverkan med {_join([PARTNER_SV.get(k, k) for k in partners])}"
     text = sentence + "."
-    if pattern and row.measure and row.measure.strip().rstrip(".") != activity:
+    if pattern and row.measure and row.measure.strip().rstrip(".").lower() != activity.lower():
         text += f" {row.measure.strip().rstrip('.')}."
     return Commitment(lead, party, activity, place, theme, row.indicator, row.target, text,
                       row.id, cause.number)

@@ -183,3 +183,21 @@ def test_yearly_report_follows_up_plan(db_session, town, category):
     assert "Inga medborgarlöften gällde under 2025." in doc.sections[1].paragraphs
     body = render(doc, "docx")
     assert body[:2] == b"PK"
+
+
+def test_demo_plan_loads_twice_and_drafts(db_session, town):
+    from est.demo_plans import DEMO_PLAN_TITLE, load_demo_plan
+    from est.models.plans import ActionPlan
+    from est.promises.from_plan import draft_from_plan
+
+    area = town[0]
+    load_demo_plan(db_session, area.id, TODAY)
+    message = load_demo_plan(db_session, area.id, TODAY)
+    assert message.startswith("Åtgärdsplan: 3 orsaker, 4 rader")
+    (plan,) = db_session.scalars(select(ActionPlan).where(ActionPlan.title == DEMO_PLAN_TITLE))
+    status = plan_status(db_session, plan, today=TODAY)
+    assert len(status.rows) == 4 and sum(len(r.actions) for r in status.rows) == 2
+    draft = draft_from_plan(db_session, plan, layout="hallsberg")
+    assert [c.party for c in draft.commitments] == ["Polisen", "Kommunen", "Kommunen",
+                                                     "Polisen"]
+    assert all(c.indicator.endswith("per månad, Hallsberg") for c in draft.commitments)
