@@ -107,6 +107,42 @@ def send(config: SmtpConfig | None, to: str, subject: str, text: str,
     return True
 
 
+class MailNotSent(RuntimeError):
+    """A queued message could not be sent (raised only on the job queue, so it is retried)."""
+
+
+def deliver(smtp_url: str, to: str, subject: str, text: str, html: str | None = None,
+            headers: dict[str, str] | None = None, *, raise_on_failure: bool = False) -> bool:
+    """Send one composed message to ``EST_SMTP_URL`` (a job: every argument is a string).
+
+    Returns whether it was sent; with ``raise_on_failure`` (on the job queue) a failed send
+    raises :class:`MailNotSent` so the queue tries again later.
+    """
+    sent = send(parse_smtp_url(smtp_url), to, subject, text, html=html, headers=headers)
+    if not sent and raise_on_failure:
+        raise MailNotSent("the SMTP server did not take the message")
+    return sent
+
+
+def dispatch(smtp_url: str | None, to: str, subject: str, text: str, html: str | None = None,
+             headers: dict[str, str] | None = None) -> bool:
+    """Send a composed message through the job queue (inline without ``REDIS_URL``).
+
+    Inline, the result is whether it was sent (a failure is logged, never raised); on the
+    queue, True once it is queued (up to 3 retries with back-off).
+    """
+    if not smtp_url:
+        return False
+    from est import jobs
+
+    inline = jobs.runs_inline()
+    ref = jobs.enqueue(deliver, smtp_url, to, subject, text, html, headers,
+                       raise_on_failure=not inline, retry=0 if inline else 3)
+    if ref.done:
+        return ref.status == "finished" and bool(ref.result)
+    return True
+
+
 def unsubscribe_token(secret: str, report_id: uuid.UUID, receipt_ref: str) -> str:
     """Return ``<receipt_ref>-<HMAC-SHA256 of the report id>`` (the id itself is not shown)."""
     digest = hmac.new(secret.encode(), f"unsubscribe:{report_id}".encode(),

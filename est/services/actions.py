@@ -90,6 +90,10 @@ def validate_action(session: Session, data: dict[str, Any], *, area_id: int) -> 
     _validate(session, data, area_id=area_id, creating=True)
 
 
+# session.info key: ids of actions set done in this session, for the residents' mail.
+ACTIONS_DONE = "est_actions_done"
+
+
 def update_action(session: Session, actor: Actor, action_id: int, data: dict[str, Any]) -> Action:
     """Update an action; the responsible organisation may update status and outcome only."""
     with transaction(session):
@@ -112,6 +116,10 @@ def update_action(session: Session, actor: Actor, action_id: int, data: dict[str
         if action.status == "done" and not was_done:
             from est import webhooks  # the organisation's hooks, sent after the commit
             webhooks.notify_action(session, action)
+    if action.status == "done" and not was_done:
+        # The residents whose reports it covers get the "åtgärdad" mail after the request
+        # (est.services.resident.closed_recipients, sent by web.views.resident).
+        session.info.setdefault(ACTIONS_DONE, []).append(action.id)
     return action
 
 

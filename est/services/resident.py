@@ -13,12 +13,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from est import access, mail
 from est.db import transaction
 from est.errors import ValidationError
-from est.models import Photo, Report
+from est.models import AuditEvent, Photo, Report
 from est.services.reports import N_, create_report, validate_report
 
 _REFERENCE = re.compile(r"^(?:EST-?)?([0-9A-HJKMNP-TV-Z]{8})$")  # see new_receipt_ref
@@ -38,6 +39,16 @@ EXPLANATIONS = {
     "atgardad": N_("Rapporten är granskad och ärendet är åtgärdat."),
     "avvisad": N_("Rapporten räknas inte med i lägesbilden."),
 }
+# A done action covers a report when the report lies in the action's place (hot spot outline),
+# is of the action's category (if it has one) and was received before the action was done.
+# Actions for a category only (no place) cover no single report.
+_COVERING = """
+    FROM action a JOIN report r ON ST_Covers(a.geom, r.geom)
+    WHERE r.receipt_ref = :ref AND a.status = 'done' AND a.geom IS NOT NULL
+      AND (a.category_id IS NULL OR a.category_id = r.category_id)
+      AND r.reported_at <= a.updated_at
+"""
+MAILED = "resident_mailed"
 _BY_STATUS = {"pending": "mottagen", "new": "granskad", "reviewed": "granskad",
               "published": "publicerad", "closed": "atgardad", "rejected": "avvisad"}
 
@@ -71,7 +82,11 @@ def status_by_reference(session: Session, text: str | None, tz: ZoneInfo) -> Rep
         .where(Report.receipt_ref == ref)).one_or_none()
     if row is None:
         return None
-    return ReportStatus(reference=f"EST-{ref}", state=_BY_STATUS.get(row[0], "mottagen"),
+    state = _BY_STATUS.get(row[0], "mottagen")
+    if state in ("granskad", "publicerad") and session.scalar(
+            sql("SELECT EXISTS (SELECT 1 " + _COVERING + ")"), {"ref": ref}):
+        state = "atgardad"
+    return ReportStatus(reference=f"EST-{ref}", state=state,
                         reject_reason=row[1] if row[0] == "rejected" else None,
                         received_on=row[2].astimezone(tz).date())
 
@@ -161,3 +176,42 @@ def photo_for(session: Session, user: access.ActorLike | None,
     if not access.can_see_report(session, user, photo.report_id):
         return None
     return photo
+
+
+# -- "åtgärdad": reports covered by an action set done -------------------------------------------
+
+def closed_recipients(session: Session, action_id: int) -> list[Report]:
+    """Return the reports to mail "åtgärdad" about now that action ``action_id`` is done.
+
+    Public reports with an e-mail address, not opted out, counted (new, reviewed, published),
+    covered by the action (see ``_COVERING``) and not mailed about it before.
+    """
+    stmt = sql("""
+        SELECT r.id FROM action a JOIN report r ON ST_Covers(a.geom, r.geom)
+        WHERE a.id = :action_id AND a.status = 'done' AND a.geom IS NOT NULL
+          AND (a.category_id IS NULL OR a.category_id = r.category_id)
+          AND r.reported_at <= a.updated_at
+          AND r.source = 'public' AND NOT r.mail_opt_out AND r.contact IS NOT NULL
+          AND r.status IN ('new', 'reviewed', 'published')
+          AND NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.report_id = r.id
+                          AND e.action = :mailed AND e.new ->> 'event' = 'closed')
+    """)
+    ids = list(session.scalars(stmt, {"action_id": action_id, "mailed": MAILED}))
+    if not ids:
+        return []
+    found = session.scalars(select(Report).where(Report.id.in_(ids))
+                            .order_by(Report.reported_at))
+    return [r for r in found if mail_recipient(r) is not None]
+
+
+def mark_mailed(session: Session, report_ids: list[uuid.UUID], event: str,
+                action_id: int | None = None) -> None:
+    """Record in each report's audit trail that its reporter got the ``event`` mail."""
+    if not report_ids:
+        return
+    with transaction(session):
+        session.add_all(AuditEvent(report_id=rid, action=MAILED,
+                                   new={"event": event, "action_id": action_id},
+                                   note="E-post till rapportören: åtgärdad"
+                                   if event == "closed" else None)
+                        for rid in report_ids)

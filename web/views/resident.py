@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from est import mail
 from est.models import Report
 from est.services import resident
+from est.services.actions import ACTIONS_DONE
 from est.services.moderation import REJECT_REASONS
 from web.db import get_session
 from web.extensions import limiter
@@ -87,9 +88,28 @@ def notify(report: Report, event: str) -> bool:
         }
         text = render_template(f"mail/{event}.txt", **context)
         html = render_template("mail/message.html", body=text, **context)
-        return mail.send(mail.parse_smtp_url(smtp_url), to, MAIL_EVENTS[event].format(ref=ref),
-                         text, html=html,
-                         headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"})
+        return mail.dispatch(smtp_url, to, MAIL_EVENTS[event].format(ref=ref), text, html=html,
+                             headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"})
     except Exception:  # mail must never undo or break the request that triggered it
         log.exception("composing mail to a reporter failed")
         return False
+
+
+@bp.after_app_request
+def _mail_actions_done(response):
+    """Mail "åtgärdad" to the reporters whose reports an action set done in this request covers.
+
+    Runs after the view committed (est.services.actions records the action ids in the
+    session); each report is mailed once per action, a failure is logged and never raised.
+    """
+    session = g.get("db_session")
+    done = session.info.pop(ACTIONS_DONE, None) if session is not None else None
+    for action_id in done or ():
+        try:
+            sent = [report.id for report in resident.closed_recipients(session, action_id)
+                    if notify(report, "closed")]
+            resident.mark_mailed(session, sent, "closed", action_id)
+        except Exception:  # mail must never break the request that triggered it
+            log.exception("mailing reporters about a done action failed")
+            session.rollback()
+    return response

@@ -27,7 +27,7 @@ def send_staff_mail(to: str, subject: str, template: str, **context) -> bool:
     try:
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template("mail/message.html", body=text, ref=subject)
-        return mail.send(mail.parse_smtp_url(smtp_url), to, subject, text, html=html)
+        return mail.dispatch(smtp_url, to, subject, text, html=html)
     except Exception:  # mail must never break the request that triggered it
         log.exception("composing mail to staff failed")
         return False
