@@ -81,6 +81,11 @@ def declared_sources(session: Session, area_id: int, start: date, end: date,
 
 # -- one reader per source -------------------------------------------------------------------
 
+def count(n: int, singular: str, plural: str) -> str:
+    """Return "1 dialog", "2 dialoger": the number with the noun in the right number."""
+    return f"{sv.number(n)} {singular if n == 1 else plural}"
+
+
 def _missing(key: str, note: str = MISSING_NOTE) -> SourceSummary:
     return SourceSummary(key, LABELS[key], False, None, None, None, note)
 
@@ -118,7 +123,7 @@ def _read_reports(session: Session, scope: Scope, start: date, end: date,
     n, first, last, _ = _reports(session, scope, start, end, key)
     if not n:
         return _missing(key)
-    return _summary(key, n, first, last, f"{sv.number(n)} rapporter")
+    return _summary(key, n, first, last, count(n, "rapport", "rapporter"))
 
 
 def _read_digital(session: Session, scope: Scope, start: date, end: date,
@@ -126,9 +131,9 @@ def _read_digital(session: Session, scope: Scope, start: date, end: date,
     n, first, last, campaigns = _reports(session, scope, start, end, key, "digital_vandring")
     if not n:
         return _missing(key)
-    what = "kampanj" if campaigns == 1 else "kampanjer"
     return _summary(key, n, first, last,
-                    f"{sv.number(n)} markeringar från invånare i {sv.number(campaigns)} {what}")
+                    f"{count(n, 'markering', 'markeringar')} från invånare i "
+                    f"{count(campaigns, 'kampanj', 'kampanjer')}")
 
 
 def _read_walks(session: Session, scope: Scope, start: date, end: date,
@@ -213,7 +218,7 @@ def _survey_reader(kind: str) -> Callable[[Session, Scope, date, date, str], Sou
                                     for s in surveys}))
         return _summary(key, n, min(s.period_start for s in surveys),
                         max(s.period_end for s in surveys),
-                        f"{sv.number(len(rows))} resultat, {sv.number(questions)} frågor, "
+                        f"{sv.number(len(rows))} resultat, {count(questions, 'fråga', 'frågor')}, "
                         f"n = {sv.number(n)} svarande ({periods})")
     return read
 
@@ -250,7 +255,8 @@ def _read_police(session: Session, scope: Scope, start: date, end: date,
     if not n:
         return _missing(key)
     return _summary(key, int(n), _day(scope, first), _day(scope, last),
-                    f"{sv.number(int(n))} händelser av {sv.number(int(types))} typer; "
+                    f"{count(int(n), 'händelse', 'händelser')} av "
+                    f"{count(int(types), 'typ', 'typer')}; "
                     "platsen anges bara på kommun- eller länsnivå")
 
 
@@ -280,7 +286,7 @@ def _read_bra(session: Session, scope: Scope, start: date, end: date,
     types = len({r.crime_type for r in rows})
     n = sum(r.total for r in rows)
     return _summary(key, n, first, last,
-                    f"{sv.number(n)} anmälda brott, {sv.number(types)} brottstyper")
+                    f"{sv.number(n)} anmälda brott, {count(types, 'brottstyp', 'brottstyper')}")
 
 
 def _period_end(kind: str, first: date) -> date:
@@ -304,7 +310,7 @@ def _read_kolada(session: Session, scope: Scope, start: date, end: date,
     kpis = len({r.kpi for r in rows})
     first, last = min(r.year for r in rows), max(r.year for r in rows)
     return _summary(key, len(rows), date(first, 1, 1), date(last, 12, 31),
-                    f"{sv.number(len(rows))} värden för {sv.number(kpis)} nyckeltal")
+                    f"{count(len(rows), 'värde', 'värden')} för {sv.number(kpis)} nyckeltal")
 
 
 def population_year(session: Session, scope: Scope, start: date, end: date) -> int | None:

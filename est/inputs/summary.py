@@ -156,11 +156,18 @@ def _earlier_results(session: Session, survey: Survey) -> dict[tuple[str, str, s
 
 # -- statistics -----------------------------------------------------------------------------
 
-def _population(session: Session, code: str, year: int | None) -> int | None:
-    stmt = select(Population.count).where(Population.region_code == code)
-    if year is not None:
-        stmt = stmt.where(Population.year <= year)
-    return session.scalar(stmt.order_by(Population.year.desc()).limit(1))
+def _population_row(session: Session, code: str, year: int) -> tuple[int, int] | None:
+    """Return (count, year) of the latest population of ``code`` up to ``year``."""
+    row = session.execute(
+        select(Population.count.label("people"), Population.year)
+        .where(Population.region_code == code, Population.year <= year)
+        .order_by(Population.year.desc()).limit(1)).first()
+    return (int(row.people), int(row.year)) if row is not None else None
+
+
+def _population(session: Session, code: str, year: int) -> int | None:
+    row = _population_row(session, code, year)
+    return row[0] if row is not None else None
 
 
 def _rate(count: int, per_100k: float | None, population: int | None) -> float | None:
@@ -175,15 +182,18 @@ def statistics(session: Session, scope: Scope, start: date, end: date) -> dict:
     """Return population, crimes per 1,000 (municipality, county, country), Kolada values
     and counted EST reports per 1,000 inhabitants by DeSO/RegSO."""
     muni = scope.municipality
-    out: dict = {"population": None, "population_year": None, "crimes": [], "kpis": [],
+    out: dict = {"population": None, "population_year": None,
+                 "municipality_population_year": None, "crimes": [], "kpis": [],
                  "areas": []}
     if muni is None:
         return out
     county, country = muni.code[:2], "00"
     year = population_year(session, scope, start, end)
-    muni_pop = _population(session, muni.code, end.year)
+    muni_row = _population_row(session, muni.code, end.year)
+    muni_pop = muni_row[0] if muni_row else None
     out["population_year"] = year
     out["population"] = muni_pop
+    out["municipality_population_year"] = muni_row[1] if muni_row else None
     rows = session.execute(
         select(CrimeStatistic.region_code, CrimeStatistic.crime_type,
                func.sum(CrimeStatistic.count).label("total"),

@@ -87,6 +87,8 @@ def test_present_sources_have_period_and_n(db_session, make_area, make_report, c
     assert got["digital_vandring"].n == 1
     assert got["trygghetsvandringar"].n == 3
     assert got["trygghetsvandringar"].detail_sv == "1 vandring, 3 observationer"
+    assert got["kolada"].detail_sv == "1 värde för 1 nyckeltal"
+    assert got["bra_statistik"].detail_sv == "310 anmälda brott, 2 brottstyper"
     assert got["dialoger"].n == 28
     assert "2 dialoger" in got["dialoger"].detail_sv
     assert "saknas för 1" in got["dialoger"].detail_sv

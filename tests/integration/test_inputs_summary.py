@@ -97,6 +97,7 @@ def test_other_information(db_session, make_area, make_report, category):
     assert ntu["previous"] is None and ntu["change"] is None  # no earlier period: no change
 
     stats = info["statistics"]
+    assert (stats["population"], stats["municipality_population_year"]) == (16000, 2024)
     crime = stats["crimes"][0]
     assert crime["municipality"] == {"count": 320, "per_1000": 20.0}
     assert crime["county"]["per_1000"] == 16.5 and crime["country"]["per_1000"] == 14.2
