@@ -62,10 +62,13 @@ def other_information(session: Session, area_id: int, start: date, end: date,
     ``surveys`` (results with n, period, margin and the change from the previous survey of
     the same kind where both exist), ``statistics`` (population, crimes per 1,000 inhabitants
     for the municipality, county and country, Kolada values, reports per 1,000 by DeSO/RegSO)
-    and ``police_events`` (counts by type, with ``precision_sv``).
+    and ``police_events`` (counts by type, with ``precision_sv``); and the same as document
+    tables under ``table_*`` keys (see :mod:`est.inputs.tables`).
     """
+    from est.inputs.tables import as_tables
+
     scope = scope_of(session, area_id, tz)
-    return {
+    info = {
         "area": {"id": scope.area.id, "code": scope.area.code, "name": scope.area.name},
         "period": {"start": start, "end": end},
         "dialogues": dialogue_themes(session, scope, start, end),
@@ -73,6 +76,10 @@ def other_information(session: Session, area_id: int, start: date, end: date,
         "statistics": statistics(session, scope, start, end),
         "police_events": police_events(session, scope, start, end),
     }
+    # The same figures as document tables ({"title", "columns", "rows", "note"}, plain
+    # JSON) for the lägesbild: keys ``table_dialogue_themes``, ``table_surveys`` …
+    info.update({f"table_{k}": v for k, v in as_tables(info).items()})
+    return info
 
 
 # -- dialogues ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from est.inputs.summary import margin_of_error, other_information
@@ -106,6 +107,19 @@ def test_other_information(db_session, make_area, make_report, category):
     assert stats["areas"] == [{"kind": "deso", "code": "1861C1010", "name": "Hallsberg C",
                                "population": 2000, "year": 2024, "reports": 1,
                                "per_1000": 0.5}]
+
+    tables = {k: v for k, v in info.items() if k.startswith("table_")}
+    assert set(tables) == {"table_dialogue_themes", "table_surveys", "table_crime_rates",
+                           "table_kpis", "table_area_rates", "table_police_events"}
+    for t in tables.values():  # plain JSON in the lägesbild's table shape
+        assert {"title", "columns", "rows", "note"} <= set(t)
+        assert all(len(row) == len(t["columns"]) for row in t["rows"])
+        json.dumps(t)
+    survey_rows = {row[0]: row for row in tables["table_surveys"]["rows"]}
+    assert survey_rows["Kommunens enkät"][4:8] == ["62,0 %", "±4,8 procentenheter", 400,
+                                                   "+4,0 (mot 2024)"]
+    assert tables["table_crime_rates"]["rows"] == [["Skadegörelse", 320, "20", "16,5",
+                                                    "14,2"]]
 
     events = info["police_events"]
     assert events["total"] == 3
