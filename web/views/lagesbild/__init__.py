@@ -17,7 +17,7 @@ from est import access
 from est import format as sv
 from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
 from est.errors import ValidationError
-from est.lagesbild import FORMATS, charts, parse_period, render, resolve_area
+from est.lagesbild import FORMATS, exports, parse_period, resolve_area
 from est.lagesbild.cache import LagesbildCache
 from est.lagesbild.document import build_document
 from est.lagesbild.group import CHANGE_FIELDS, CHANGE_KINDS, MANAGE, TEXTS, group_input, save_draft
@@ -147,17 +147,25 @@ def export(fmt: str):
     args = build_args(audience)
     layer = check_layer(request.args.get("layer")) if fmt == "geojson" else None
     lb = build_law_document(audience)
-    body = geojson_layer(_printed(lb, fmt), layer)  # one typed layer per file (RFC 7946)
     first, last = parse_period(args["start"], args["end"])
     suffix = ("" if audience == "public" else f"-{audience}") + (f"-{layer}" if layer else "")
-    return download(body, fmt, f"lagesbild-{args['area_code']}-{first}-{last}{suffix}")
+    return send_export(lb, fmt, layer, f"lagesbild-{args['area_code']}-{first}-{last}{suffix}")
 
 
-def _printed(lb, fmt: str) -> bytes:
-    """Render an export; documents get the printed map (basemap tiles fetched now, cached)."""
-    if fmt in ("pdf", "docx", "html"):
-        lb = charts.printed_map(lb, printing.tile_source(), printing.attribution())
-    return render(lb, fmt)
+def tiles() -> dict | None:
+    """Return the printed map's tile server as job arguments (None: basemaps are off)."""
+    source = printing.tile_source()
+    if source is None:
+        return None
+    return {"url": source.url, "dir": str(source.cache_dir), "attribution": source.attribution}
+
+
+def send_export(lb, fmt: str, layer: str | None, name: str):
+    """Send ``lb`` as ``fmt`` (rendered once per content; PDF/DOCX through the job queue)."""
+    result = exports.export(cache(), lb, fmt, tiles())
+    if not isinstance(result, bytes):  # queued on Redis: ask the reader to wait
+        return render_template("lagesbild/pending.html", lb=lb, fmt=fmt, job=result), 202
+    return download(geojson_layer(result, layer), fmt, name)  # one typed layer per file
 
 
 def _map(lb) -> folium.Map:

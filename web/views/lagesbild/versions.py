@@ -17,18 +17,17 @@ from est.errors import ValidationError
 from est.lagesbild import FORMATS, parse_period, resolve_area
 from est.lagesbild import versions as service
 from est.lagesbild.group import MANAGE
-from est.lagesbild.render import check_layer, geojson_layer, html_fragment
+from est.lagesbild.render import check_layer, html_fragment
 from est.lagesbild.suppress import fmt
 from web.auth import current_actor, roles_required
 from web.db import get_session
 from web.views.lagesbild import (
     STAFF,
-    _printed,
     bp,
     build_args,
     cache,
-    download,
     period_args,
+    send_export,
 )
 
 
@@ -131,9 +130,9 @@ def version_export(number: int, fmt: str):
     layer = check_layer(request.args.get("layer")) if fmt == "geojson" else None
     area = _area()
     v = service.get_version(get_session(), area, number)
-    body = geojson_layer(_printed(service.frozen(v, audience), fmt), layer)
     suffix = ("" if audience == "public" else f"-{audience}") + (f"-{layer}" if layer else "")
-    return download(body, fmt, f"lagesbild-{area.code}-version-{number}{suffix}")
+    return send_export(service.frozen(v, audience), fmt, layer,
+                       f"lagesbild-{area.code}-version-{number}{suffix}")
 
 
 # Left out of the public page: times finer than a day (the public privacy model,
