@@ -88,7 +88,7 @@ def test_no_payload_runs_on_the_input_pages(page, live_server, e2e_session):
     sign_in(page, live_server)
     for path in ("/underlag", "/underlag/dialoger", f"/underlag/dialoger/{dialogue_id}",
                  f"/underlag/dialoger/{dialogue_id}/andra", "/underlag/dialoger/ny",
-                 "/underlag/enkater"):
+                 "/underlag/enkater", "/underlag/statistik"):
         visit(page, live_server + path)
         assert page.evaluate("window.__xss") is None, path
     # The text is there, shown as text, in every table of the overview.

@@ -132,3 +132,29 @@ def test_survey_upload(client, sign_in, make_area, make_organisation, db_session
                        content_type="multipart/form-data")
     assert none.status_code == 400 and "Välj en fil" in none.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).select_from(Survey)) == 1
+
+
+def test_statistics_upload(client, sign_in, make_area, make_organisation, db_session):
+    from est.models.inputs import CrimeStatistic, PoliceEvent
+
+    area = make_area()
+    sign_in("coordinator", make_organisation(area=area))
+    assert client.get("/underlag/statistik").status_code == 200
+    res = client.post("/underlag/statistik", content_type="multipart/form-data", data={
+        "kind": "police", "file": (io.BytesIO((DATA / "polisen_events.json").read_bytes()),
+                                   "events.json")})
+    assert res.status_code == 302
+    assert db_session.scalar(select(func.count()).select_from(PoliceEvent)) == 3
+    bad = client.post("/underlag/statistik", content_type="multipart/form-data", data={
+        "kind": "bra", "file": (io.BytesIO((DATA / "bra_anmalda_brott_bad.xlsx")
+                                           .read_bytes()), "bra.xlsx")})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "bra.xlsx" in text and "row 6: region" in text
+    assert db_session.scalar(select(func.count()).select_from(CrimeStatistic)) == 0
+    wrong = client.post("/underlag/statistik", content_type="multipart/form-data", data={
+        "kind": "bra", "file": (io.BytesIO(b"{}"), "bra.json")})
+    assert wrong.status_code == 400 and ".xlsx" in wrong.get_data(as_text=True)
+    unknown = client.post("/underlag/statistik", content_type="multipart/form-data",
+                          data={"kind": "annat"})
+    assert unknown.status_code == 400

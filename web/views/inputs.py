@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from est import format as sv
 from est.errors import ValidationError
-from est.inputs import dialogues
+from est.inputs import bra, dialogues, kolada, police, population
 from est.inputs.sources import declared_sources
 from est.inputs.summary import other_information
 from est.inputs.surveys import FIELDS as SURVEY_FIELDS
@@ -209,3 +209,76 @@ def surveys():
 def _survey_page(area, values, errors, status=200):
     return render_template("inputs/surveys.html", area=area, values=values, errors=errors,
                            titles=SURVEY_TITLES, fields=SURVEY_FIELDS), status
+
+
+def _police(session, path) -> str:
+    r = police.import_police_events(session, path)
+    return f"{r.records} händelser: {r.new} nya, {r.updated} uppdaterade."
+
+
+def _bra(session, path) -> str:
+    r = bra.import_bra(session, path)
+    return f"{r.rows} värden för {r.crime_types} brottstyper."
+
+
+def _kolada(session, path) -> str:
+    return f"{kolada.import_kolada(session, path).values} värden."
+
+
+def _population(session, path) -> str:
+    return f"{population.import_population(session, path).rows} befolkningstal."
+
+
+def _deso(session, path) -> str:
+    r = population.import_boundaries(session, path)
+    return f"{r.created} nya och {r.updated} uppdaterade områden."
+
+
+# kind: (label, accepted suffixes, import function returning a Swedish summary)
+STATISTICS = {
+    "police": ("Polisens händelser (JSON från polisen.se)", (".json",), _police),
+    "bra": ("Anmälda brott (Excel-export från Brå)", (".xlsx",), _bra),
+    "kolada": ("Nyckeltal (JSON från Kolada)", (".json",), _kolada),
+    "population": ("Befolkning (SCB, JSON-stat2 eller CSV)", (".json", ".csv"), _population),
+    "deso": ("DeSO- eller RegSO-gränser (GeoJSON)", (".geojson", ".json"), _deso),
+}
+MAX_STATISTICS_UPLOAD = 20 * 1024 * 1024
+
+
+@bp.route("/underlag/statistik", methods=["GET", "POST"])
+@permission_required("action.manage")
+def statistics():
+    """Upload an official statistics file (polisen.se, Brå, Kolada, SCB) in its own format."""
+    values = request.form if request.method == "POST" else MultiDict({"kind": "police"})
+    if request.method == "GET":
+        return _statistics_page(values, {})
+    kind = values.get("kind") or ""
+    if kind not in STATISTICS:
+        return _statistics_page(values, {"kind": "Välj vilken sorts fil det är."}, 400)
+    upload = request.files.get("file")
+    name = Path(upload.filename or "").name if upload else ""
+    if not upload or not name:
+        return _statistics_page(values, {"file": "Välj en fil."}, 400)
+    suffix = Path(name).suffix.lower()
+    label, suffixes, run = STATISTICS[kind]
+    if suffix not in suffixes:
+        return _statistics_page(values, {"file": f"{label}: filen ska sluta på "
+                                                 f"{' eller '.join(suffixes)}."}, 400)
+    data = upload.read(MAX_STATISTICS_UPLOAD + 1)
+    if len(data) > MAX_STATISTICS_UPLOAD:
+        return _statistics_page(values, {"file": "Filen är större än 20 MB."}, 400)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            summary = run(get_session(), path)
+        except ValidationError as exc:
+            errors = {k: v.replace("upload" + suffix, name) for k, v in exc.errors.items()}
+            return _statistics_page(values, errors, 400)
+    flash(f"{label}: {summary}", "info")
+    return redirect(url_for("inputs.index"))
+
+
+def _statistics_page(values, errors, status=200):
+    return render_template("inputs/statistics.html", values=values, errors=errors,
+                           kinds={k: v[0] for k, v in STATISTICS.items()}), status
