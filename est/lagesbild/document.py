@@ -30,8 +30,8 @@ def build_document(session: Session, cache: LagesbildCache | None = None, *,
 def structure_for(session: Session, lb: Lagesbild, area, group: GroupInput,
                   tz: str) -> Lagesbild:
     """Return ``lb`` with the group's part and the sources as read for its audience."""
-    k = protection(lb.audience, lb.min_cell).k
-    sources = inputs.sources(session, area, lb.start, lb.end, tz=tz, k=k)
-    other = inputs.other_information(session, area, lb.start, lb.end)
+    rules = protection(lb.audience, lb.min_cell)
+    sources = inputs.sources(session, area, lb.start, lb.end, tz=tz, k=rules.k)
+    other = inputs.other_information(session, area, lb.start, lb.end, tz=tz, protection=rules)
     return law.structure(lb, group, sources, other)
 

@@ -11,6 +11,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from est.audience import Protection
+from est.lagesbild.suppress import Hidden, suppress
 from est.models import Area
 
 # Sources whose n counts single reports or events: small ones are hidden outside the group.
@@ -39,12 +41,45 @@ def sources(session: Session, area: Area, start: date, end: date, *, tz: str,
     return out
 
 
-def other_information(session: Session, area: Area, start: date, end: date) -> dict | None:
-    """Return :func:`est.inputs.summary.other_information`, or None before it exists."""
+# Tables of :func:`est.inputs.summary.other_information` whose columns count reports:
+# key -> (count column, columns derived from it).
+REPORT_COUNT_TABLES = {"table_area_rates": (2, (3,))}
+
+
+def other_information(session: Session, area: Area, start: date, end: date, *, tz: str,
+                      protection: Protection) -> dict[str, dict]:
+    """Return the "Annan information" tables of :mod:`est.inputs.summary` for the audience.
+
+    Only the document tables (``table_*``: ``{"title", "columns", "rows", "note"}``); report
+    counts in them are protected like the lägesbild's own tables (``<k`` and, for the
+    public, ``..``), and so are the rates computed from them. Empty before the inputs module
+    exists.
+    """
     try:
         summary = importlib.import_module("est.inputs.summary")
     except ModuleNotFoundError as exc:
         if exc.name != "est.inputs.summary":
             raise
-        return None
-    return summary.other_information(session, area.id, start, end)
+        return {}
+    info = summary.other_information(session, area.id, start, end, tz=tz)
+    tables = {key: value for key, value in info.items()
+              if key.startswith("table_") and isinstance(value, dict)}
+    for key, (col, derived) in REPORT_COUNT_TABLES.items():
+        if key in tables:
+            tables[key] = _protect_counts(tables[key], col, derived, protection)
+    return tables
+
+
+def _protect_counts(table: dict, col: int, derived: tuple[int, ...],
+                    protection: Protection) -> dict:
+    rows = [list(r) for r in table.get("rows") or []]
+    counts = {i: r[col] for i, r in enumerate(rows) if isinstance(r[col], int)}
+    cells: dict = {**counts, "all": sum(counts.values())}
+    out = suppress(cells, [("all", list(counts))], protection.k, protection.secondary)
+    for i, value in out.items():
+        if i != "all" and isinstance(value, Hidden):
+            label = value.label(protection.k)
+            rows[i][col] = label
+            for j in derived:
+                rows[i][j] = label
+    return {**table, "rows": rows}

@@ -121,22 +121,22 @@ def consequences(lb: Lagesbild, group: GroupInput) -> Section:
     return section
 
 
-def _other_information_tables(other: dict | None) -> list[Table]:
-    """Return the tables of :func:`est.inputs.summary.other_information` (as given)."""
-    tables: list[Table] = []
-    for key, value in (other or {}).items():
-        if isinstance(value, Table):
-            tables.append(value)
-        elif isinstance(value, dict) and {"title", "columns", "rows"} <= set(value):
-            tables.append(Table(f"other_{key}", str(value["title"]),
-                                [str(c) for c in value["columns"]],
-                                [[_cell(v) for v in row] for row in value["rows"]],
-                                str(value.get("note") or "")))
-    return tables
+# Tables of the other information shown with the walks, dialogues and surveys; the rest go
+# with the official statistics.
+HELD_TABLES = ("table_dialogue_themes", "table_surveys")
+
+
+def _other_table(key: str, value: dict) -> Table:
+    """Return one table of :func:`est.lagesbild.inputs.other_information` (None = saknas)."""
+    return Table(key.removeprefix("table_"), str(value.get("title") or ""),
+                 [str(c) for c in value.get("columns") or []],
+                 [[sv.MISSING if v is None else _cell(v) for v in row]
+                  for row in value.get("rows") or []],
+                 str(value.get("note") or ""))
 
 
 def _cell(value) -> Cell:
-    if value is None or isinstance(value, int | float | str):
+    if isinstance(value, int | float | str):
         return value
     return str(value)
 
@@ -151,6 +151,8 @@ def other_information(lb: Lagesbild, group: GroupInput, sources: list[dict],
         "deltog eller svarade.")
     held.tables.append(Table("other_inputs", "Genomfört under perioden", SOURCE_COLUMNS,
                              [_source_row(by_key[k]) for k in OTHER_SOURCES if k in by_key]))
+    other = other or {}
+    held.tables += [_other_table(k, v) for k, v in other.items() if k in HELD_TABLES]
     stats = Section("statistics", "Officiell statistik och polisens händelser", part=ANNAN)
     stats.paragraphs.append(
         "Statistik från Brå, Kolada, SCB och polisens händelser ger sammanhang. Polisens "
@@ -158,7 +160,7 @@ def other_information(lb: Lagesbild, group: GroupInput, sources: list[dict],
     stats.tables.append(Table("statistics_sources", "Statistikkällor", SOURCE_COLUMNS,
                               [_source_row(by_key[k]) for k in STATISTICS_SOURCES
                                if k in by_key]))
-    stats.tables += _other_information_tables(other)
+    stats.tables += [_other_table(k, v) for k, v in other.items() if k not in HELD_TABLES]
     changes = Section("planned_changes", "Planerade förändringar", part=ANNAN)
     changes.paragraphs.append(
         "Förändringar i området som kan påverka brottsligheten och tryggheten: byggnation, "

@@ -191,3 +191,35 @@ def test_decision_record(db_session, coordinator, fixture_reports, make_actor): 
     assert latest_decided(db_session, fixture_reports).number == 1
     assert (v1.status, v1.decided_by, v1.decided_on) == ("decided", "Kommunstyrelsen",
                                                          date(2025, 5, 20))
+
+
+def test_annan_information_shows_the_dialogues_held(db_session, fixture_reports):  # noqa: F811
+    from est.models.inputs import Dialogue, DialogueTheme
+
+    dialogue = Dialogue(area_id=fixture_reports.id, kind="medborgardialog",
+                        title="Dialog på torget", held_on=date(2025, 4, 2),
+                        participants=[{"group": "Boende", "count": 14}])
+    dialogue.themes.append(DialogueTheme(free_theme="Mörk gångtunnel", mentions=6))
+    db_session.add(dialogue)
+    db_session.flush()
+    lb = build_document(db_session, **KW, audience="public")
+    held = {r[0]: r for r in lb.table("other_inputs").rows}
+    assert held["Medborgar- och medarbetardialoger"][1] == "Ja"
+    themes = lb.table("dialogue_themes")
+    assert lb.section("other_inputs").tables[1] is themes
+    assert any("Mörk gångtunnel" in row and 6 in row for row in themes.rows)
+
+
+def test_report_counts_from_the_inputs_are_protected_for_the_audience():
+    from est.audience import protection
+    from est.lagesbild.inputs import _protect_counts
+
+    table = {"title": "Rapporter per 1 000 invånare per DeSO/RegSO",
+             "columns": ["Område", "Invånare", "Rapporter", "Per 1 000 invånare"],
+             "rows": [["A", 900, 3, "3,3"], ["B", 1200, 40, "33,3"], ["C", 800, 12, "15,0"]]}
+    public = _protect_counts(table, 2, (3,), protection("public", 5))["rows"]
+    assert public[0][2:] == ["<5", "<5"] and public[2][2:] == ["..", ".."]
+    assert public[1][2:] == [40, "33,3"]
+    partner = _protect_counts(table, 2, (3,), protection("partner", 5))["rows"]
+    assert partner[0][2:] == ["<5", "<5"] and partner[2][2] == 12
+    assert _protect_counts(table, 2, (3,), protection("internal", 5))["rows"] == table["rows"]
