@@ -167,3 +167,6 @@ def reinvite(user_id: int):
         return redirect(url_for("admin.account", user_id=user_id))
     _link_notice(link, "invite", _send_link(link, "invite"))
     return redirect(url_for("admin.account", user_id=user_id))
+
+
+from web.views.admin import catalog, setup  # noqa: E402,F401  (routes on bp)
