@@ -18,7 +18,9 @@ from est.jobs import JobRef
 from est.models import Action, Area, Review
 from est.models.hotspots import Hotspot, HotspotRun
 from est.queries import shown_cells
+from est.review import cache as review_cache
 from est.review import queries
+from est.review.cache import ReviewCache
 from est.review.hotspots import HotspotRow, hotspot_rows
 from est.review.jobs import RunState, detect_in, run_or_job
 from est.review.queries import Filters
@@ -67,6 +69,7 @@ class ReviewPage:
     date_only: int = 0
     month_only: list[tuple[Month, int]] = field(default_factory=list)
     job: JobRef | None = None
+    cache_key: str | None = None
 
     @property
     def is_month(self) -> bool:
@@ -92,7 +95,7 @@ class ReviewPage:
 def build_review(session: Session, area_code: str, week: Period, filters: Filters, *,
                  actor: access.ActorLike | None = None, today: date | None = None,
                  crs: int = 3006, detect: bool = True, min_cell: int = 1,
-                 background: bool = False) -> ReviewPage:
+                 background: bool = False, cache: ReviewCache | None = None) -> ReviewPage:
     """Gather the period's hot spots, totals, matrix, points and actions for one area.
 
     ``week`` is a :class:`Week` or a :class:`Month`. A month shows the places of the hot spot
@@ -102,7 +105,8 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
     reports get 200 m cells, hiding cells under ``min_cell`` reports as
     ``/api/v1/cells.geojson`` does. ``actor=None`` is the trusted internal caller (CLI,
     exports). ``background`` True runs a missing hot spot run as a job (:mod:`est.review.jobs`)
-    instead of in this call.
+    instead of in this call. With a ``cache`` the run, totals, matrix and map data are
+    computed once per data version (:mod:`est.review.cache`).
     """
     area = queries.municipality(session, area_code)
     queries.check_filters(session, filters)
@@ -119,14 +123,38 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
     month = week if isinstance(week, Month) else None
     ref_week = week if isinstance(week, Week) else Week.containing(
         max(week.first_day, min(week.last_day, today)), week.tz)
+    since = queries.data_since(session, area)
+    # Data for last year: reports reach back into that period (else "saknas", never a 0).
+    has_last_year = since is not None and since < week.same_last_year().end
+    key = None
+    core = None
+    if cache is not None and not cache.usable(session):
+        cache = None
+    if cache is not None:
+        if review_cache.needs_compacting(session, area, week, ref_week):
+            review_cache.compact(session, area, week, ref_week)
+        version = review_cache.data_version(session, area, week, ref_week)
+        key = cache.key(area.id, type(week).__name__, week.first_day, week.tz,
+                        sorted(filters.as_query().items()), individual, min_cell, crs,
+                        detect, in_progress, days, has_last_year, MAX_POINTS, version)
+        core = cache.get(key)
     state = RunState()
-    if detect:
+    if core is not None:
+        run = session.get(HotspotRun, core["run_id"]) if core["run_id"] else None
+        state = RunState(run=run, message=core["run_message"])
+    elif detect:
         state = (run_or_job(session, area, ref_week, crs) if background
                  else detect_in(session, area, ref_week, crs))
-    run, message = state.run, state.message
     # Short reads from here: ST_Transform's cost estimate over a month of reports crosses
     # jit_above_cost and JIT compilation then costs ~2 s a view, far more than the query.
     session.execute(text("SET LOCAL jit = off"))
+    if core is None:
+        core = _core(session, area, district, week, filters, state, days=days,
+                     has_last_year=has_last_year, individual=individual, min_cell=min_cell,
+                     crs=crs)
+        if cache is not None and key is not None and state.job is None:
+            cache.put(key, core)
+    run = state.run
     rows = hotspot_rows(session, run, area, district, complete=not in_progress,
                         period=month) if run else []
     by_lineage: dict = {}
@@ -135,9 +163,29 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
         by_lineage.setdefault(a.lineage_id, []).append(a)
     for r in rows:
         r.actions = by_lineage.get(r.hotspot.lineage_id, [])
-    since = queries.data_since(session, area)
-    # Data for last year: reports reach back into that period (else "saknas", never a 0).
-    has_last_year = since is not None and since < week.same_last_year().end
+    totals = core["totals"]
+    as_of = min(today, week.last_day + timedelta(days=1))
+    return ReviewPage(
+        area=area, week=ref_week, filters=filters, run=run, run_message=state.message,
+        hotspots=rows, totals=totals, total_now=sum(t["now"] for t in totals),
+        total_last_week=sum(t["last_week"] for t in totals) if days else None,
+        total_last_year=sum(t["last_year"] for t in totals) if has_last_year and days else None,
+        total_so_far=core["so_far"], in_progress=in_progress, compare_days=days,
+        matrix=core["matrix"],
+        actions=[(a, action_service.follow_up(session, a, today=as_of, tz=week.tz))
+                 for a in queries.week_actions(session, area, week)],
+        review=queries.get_review(session, area.id, week) if isinstance(week, Week) else None,
+        points=[tuple(p) for p in core["points"]], cells=core["cells"], min_cell=min_cell,
+        period=week, date_only=core["date_only"],
+        month_only=[(Month.parse(slug, week.tz), n) for slug, n in core["month_only"]],
+        job=state.job, cache_key=key if state.job is None else None,
+    )
+
+
+def _core(session: Session, area: Area, district: Area | None, week: Period, filters: Filters,
+          state: RunState, *, days: int, has_last_year: bool, individual: bool, min_cell: int,
+          crs: int) -> dict:
+    """Compute the cacheable parts of a view as JSON-ready data (see :mod:`est.review.cache`)."""
     if days:
         totals = queries.totals(session, area, district, week, filters, days=days,
                                 last_year=has_last_year)
@@ -152,21 +200,14 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
     if not as_points:
         cells = shown_cells(queries.cells(session, area, district, week, filters, crs),
                             1 if individual else min_cell)
-    as_of = min(today, week.last_day + timedelta(days=1))
     date_only, month_only = queries.precision_notes(session, area, district, week, filters)
-    return ReviewPage(
-        area=area, week=ref_week, filters=filters, run=run, run_message=message,
-        hotspots=rows, totals=totals, total_now=sum(t["now"] for t in totals),
-        total_last_week=sum(t["last_week"] for t in totals) if days else None,
-        total_last_year=sum(t["last_year"] for t in totals) if has_last_year and days else None,
-        total_so_far=so_far, in_progress=in_progress, compare_days=days,
-        matrix=queries.matrix(session, area, district, week, filters),
-        actions=[(a, action_service.follow_up(session, a, today=as_of, tz=week.tz))
-                 for a in queries.week_actions(session, area, week)],
-        review=queries.get_review(session, area.id, week) if isinstance(week, Week) else None,
-        points=points, cells=cells, min_cell=min_cell, period=week, date_only=date_only,
-        month_only=month_only, job=state.job,
-    )
+    return {
+        "run_id": state.run.id if state.run is not None else None,
+        "run_message": state.message, "totals": totals, "so_far": so_far,
+        "matrix": queries.matrix(session, area, district, week, filters),
+        "points": points, "cells": cells, "date_only": date_only,
+        "month_only": [(m.slug, n) for m, n in month_only],
+    }
 
 
 def hotspot_centroid(h: Hotspot) -> tuple[float, float]:

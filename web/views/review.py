@@ -3,6 +3,7 @@ print views."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -27,6 +28,7 @@ from est.format import number
 from est.models import Category
 from est.models.hotspots import CLASS_COLOURS, CLASS_LABELS
 from est.review import WEEKDAYS_SV, Filters, Month, Week
+from est.review.cache import ReviewCache
 from est.services import actions as action_service
 from est.services.categories import list_categories
 from web import maps
@@ -34,6 +36,7 @@ from web.auth import current_actor, permission_required
 from web.db import get_session
 from web.guards import arg_int
 from web.maps import printing
+from web.security import csp_nonce
 
 bp = Blueprint("review", __name__)
 MONTH_SLUG = re.compile(r"\d{4}-\d{2}")
@@ -43,6 +46,14 @@ LEGEND_CLASSES = ("new", "consecutive", "intensifying", "persistent", "oscillati
 
 def _settings():
     return current_app.config["EST_SETTINGS"]
+
+
+def review_cache() -> ReviewCache:
+    """Return this app's review cache (Redis with REDIS_URL, else per process)."""
+    cache = current_app.extensions.get("est_review_cache")
+    if cache is None:
+        cache = current_app.extensions["est_review_cache"] = ReviewCache(_settings().redis_url)
+    return cache
 
 
 def _week(slug: str) -> Week:
@@ -92,13 +103,14 @@ def week(slug: str):
     session = get_session()
     page = review_service.build_review(session, settings.municipality, week, filters,
                                        actor=current_actor(), crs=settings.projected_crs,
-                                       min_cell=settings.min_cell, background=True)
+                                       min_cell=settings.min_cell, background=True,
+                                       cache=review_cache())
     categories = list_categories(session)
     return render_template(
         "review/week.html",
         page=page,
         period=week,
-        map=maps.embed(_week_map(page, categories)),
+        map=_embedded_map(page, categories),
         categories=categories,
         districts=review_service.districts(session, page.area.id),
         organisations=review_service.organisations(session),
@@ -112,6 +124,41 @@ def week(slug: str):
         query=filters.as_query(),
         num=number,
     )
+
+
+NONCE_MARK = "\x00nonce\x00"
+
+
+def _embedded_map(page, categories: list[Category]) -> dict[str, str]:
+    """Return the week map's embed pieces, rendered once per data version and map contents.
+
+    The key is the cached view's key plus what the map draws beyond it (hot spot labels and
+    outlines, action markers, category labels); the request's CSP nonce is put back in.
+    """
+    if page.cache_key is None:
+        return maps.embed(_week_map(page, categories))
+    span = "månaden" if page.is_month else "veckan"
+    extra = [_hotspot_features(page.hotspots, span), _action_marks(page),
+             [(c.code, c.label_sv) for c in categories]]
+    cache = review_cache()
+    key = cache.key("map", page.cache_key, json.dumps(extra, sort_keys=True, default=str))
+    nonce = f'nonce="{csp_nonce()}"'
+    stored = cache.get(key)
+    if stored is not None:
+        return {**stored, "header": stored["header"].replace(NONCE_MARK, nonce)}
+    embedded = maps.embed(_week_map(page, categories))
+    cache.put(key, {**embedded, "header": embedded["header"].replace(nonce, NONCE_MARK)})
+    return embedded
+
+
+def _action_marks(page) -> list[dict]:
+    marks = []
+    for action, _f in page.actions:
+        if action.geom is not None:
+            c = to_shape(action.geom).centroid
+            marks.append({"lat": c.y, "lon": c.x, "title": action.title,
+                          "status": action_service.STATUS_LABELS[action.status]})
+    return marks
 
 
 def _hotspot_features(rows, span: str = "veckan") -> list[dict]:
@@ -144,13 +191,7 @@ def _week_map(page, categories: list[Category]):
     elif page.cells:
         maps.add_count_cells(m, page.cells, f"Rapporter per ruta ({span})")
     maps.add_hotspots(m, features, "Hot spots")
-    action_marks = []
-    for action, _f in page.actions:
-        if action.geom is not None:
-            c = to_shape(action.geom).centroid
-            action_marks.append({"lat": c.y, "lon": c.x, "title": action.title,
-                                 "status": action_service.STATUS_LABELS[action.status]})
-    maps.add_action_markers(m, action_marks, "Åtgärder")
+    maps.add_action_markers(m, _action_marks(page), "Åtgärder")
     maps.add_layer_control(m)
     legend = [(f"background:{CLASS_COLOURS[k]};opacity:.6", f"Hot spot: {CLASS_LABELS[k]}")
               for k in LEGEND_CLASSES]
