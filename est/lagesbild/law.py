@@ -25,6 +25,7 @@ from datetime import date
 from est import format as sv
 from est.lagesbild.group import CHANGE_KINDS, GroupInput
 from est.lagesbild.model import Cell, Lagesbild, Section, Table, TableRow
+from est.models.hotspots import CLASS_LABELS
 
 KARTLAGGNING = "1. Kartläggning"
 ANNAN = "2. Annan information"
@@ -76,6 +77,11 @@ def _compare_value(lb: Lagesbild, label: str, column: str) -> Cell:
     return next((row[col] for row in table.rows if row[0] == label), None)
 
 
+def _or(value: Cell, default: str) -> Cell:
+    """Return ``value``, or ``default`` when there is none (0 stays 0)."""
+    return default if value is None else value
+
+
 def key_figures(lb: Lagesbild) -> Table:
     """Return the figures the analysis is read beside: totals, trends, hot spots."""
     f = lb.facts
@@ -83,23 +89,23 @@ def key_figures(lb: Lagesbild) -> Table:
         ["Rapporter under perioden", f.total],
         ["Föregående period", f.previous_total if f.previous_total is not None else sv.MISSING],
         ["Förändring mot föregående period",
-         _compare_value(lb, "Totalt", "Förändring") or sv.NOT_APPLICABLE],
+         _or(_compare_value(lb, "Totalt", "Förändring"), sv.NOT_APPLICABLE)],
         ["Samma period i fjol",
          f.last_year_total if f.last_year_total is not None else sv.MISSING],
         ["Förändring mot i fjol",
-         _compare_value(lb, "Totalt", "Förändring i fjol") or sv.NOT_APPLICABLE],
+         _or(_compare_value(lb, "Totalt", "Förändring i fjol"), sv.NOT_APPLICABLE)],
         ["Rapporter om otrygghet",
-         _compare_value(lb, "Summa otrygghet", "Perioden") or sv.NOT_APPLICABLE],
+         _or(_compare_value(lb, "Summa otrygghet", "Perioden"), sv.NOT_APPLICABLE)],
         ["Hot spots (brännpunkter)", len(f.hotspots)],
         ["Otrygga platser", len(f.otrygghet_places)],
     ]
     for c in f.top_categories:
         rows.append([f"Vanligaste kategori: {c['label']}", c["count"]])
     for g in f.growing_categories:
-        rows.append([f"Ökar: {g['label']}", sv.change(g["change_pct"]) or sv.NOT_APPLICABLE])
+        rows.append([f"Ökar: {g['label']}", _or(sv.change(g["change_pct"]), sv.NOT_APPLICABLE)])
     for h in f.hotspots[:5]:
-        rows.append([f"Hot spot: {h.get('name') or sv.MISSING}",
-                     h.get("class_sv") or h.get("class") or sv.MISSING])
+        label = CLASS_LABELS.get(h.get("class"), h.get("class") or sv.MISSING)
+        rows.append([f"Hot spot: {h.get('name') or sv.MISSING} ({label})", h.get("count")])
     return Table("key_figures", "Nyckeltal bredvid analysen", ["Mått", "Värde"], rows)
 
 
@@ -113,7 +119,7 @@ def consequences(lb: Lagesbild, group: GroupInput) -> Section:
         ["Kostnader: inga kostnader har registrerats av gruppen."]
     rows: list[TableRow] = [
         ["Rapporter om otrygghet",
-         _compare_value(lb, "Summa otrygghet", "Perioden") or sv.NOT_APPLICABLE],
+         _or(_compare_value(lb, "Summa otrygghet", "Perioden"), sv.NOT_APPLICABLE)],
         ["Otrygga platser", len(lb.facts.otrygghet_places)]]
     rows += [[f"Skäl: {label}", count] for label, count in reasons[:5]]
     section.tables.append(Table("consequence_figures", "Otrygghet i siffror",
