@@ -102,6 +102,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(admin.bp)
     app.register_blueprint(selfservice.bp)
+    from web.views import public_pages
+
+    app.register_blueprint(public_pages.bp)
     from web.views import jobs
 
     app.register_blueprint(jobs.bp)

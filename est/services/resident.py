@@ -215,3 +215,54 @@ def mark_mailed(session: Session, report_ids: list[uuid.UUID], event: str,
                                    note="E-post till rapportören: åtgärdad"
                                    if event == "closed" else None)
                         for rid in report_ids)
+
+
+# -- public pages: medborgarlöften ---------------------------------------------------------------
+
+PUBLISHED_PROMISES = ("adopted", "closed")
+
+
+@dataclass(frozen=True)
+class PublicPromise:
+    """A published medborgarlöfte as anyone may read it: text, parties, follow-up, actions."""
+
+    id: int
+    title: str
+    period_start: date
+    period_end: date
+    closed: bool
+    parties: list[str]
+    items: list[tuple[str, str]]            # (party or "", commitment text)
+    followup_as_of: date | None
+    results: list[dict]                     # IndicatorResult.as_dict of the latest snapshot
+    actions: list[tuple[str, str, str]]     # (title, responsible organisation, status)
+
+
+def published_promises(session: Session, area_id: int) -> list[PublicPromise]:
+    """Return the adopted (and closed) promises of a municipality, newest period first.
+
+    The follow-up is the latest snapshot the coordinators stored ("Spara uppföljning"): its
+    counts were suppressed under the minimum when stored. Linked actions show title,
+    responsible organisation and status only (never contact person or outcome notes).
+    """
+    from est.models.promises import Promise, PromiseFollowup
+    from est.services.actions import STATUS_LABELS
+
+    promises = session.scalars(
+        select(Promise).where(Promise.area_id == area_id,
+                              Promise.status.in_(PUBLISHED_PROMISES))
+        .order_by(Promise.period_start.desc(), Promise.id.desc()))
+    found = []
+    for p in promises:
+        latest = session.scalar(select(PromiseFollowup).where(PromiseFollowup.promise_id == p.id)
+                                .order_by(PromiseFollowup.as_of.desc(),
+                                          PromiseFollowup.id.desc()).limit(1))
+        found.append(PublicPromise(
+            id=p.id, title=p.title, period_start=p.period_start, period_end=p.period_end,
+            closed=p.status == "closed", parties=[party.name for party in p.parties],
+            items=[(i.party.name if i.party else "", i.text) for i in p.items],
+            followup_as_of=latest.as_of if latest else None,
+            results=list(latest.results) if latest else [],
+            actions=[(a.title, a.organisation.name, STATUS_LABELS.get(a.status, a.status))
+                     for a in p.actions]))
+    return found

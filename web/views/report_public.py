@@ -103,6 +103,9 @@ def form():
     if request.method == "GET":
         values = {"kind": "incident", "when": "now",
                   "idempotency_key": secrets.token_urlsafe(24)}
+        chosen = request.args.get("plats", "")
+        if chosen.isdigit() and len(chosen) < 10:  # a QR poster's place (public_pages)
+            values["place"] = chosen
         return render_template("report/form.html", **form_context(area, values))
     if request.form.get(HONEYPOT):
         # A bot filled the hidden field: answer as if it worked, store nothing.
