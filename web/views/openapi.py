@@ -209,8 +209,9 @@ def document() -> dict:
 
     cached = current_app.extensions.get("est_openapi")
     if cached is None:
+        # spectree generates once per process (every app has the same blueprints); a second
+        # generation would lose the nested models it lifted out of the first.
         doc = copy.deepcopy(spec.spec)
-        spec.__dict__.pop("_spec", None)  # one document per app (tests build several apps)
         doc["servers"] = [{"url": "/"}]
         doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
         doc["components"]["schemas"].update(_OPEN311_SCHEMAS)

@@ -303,6 +303,8 @@ def narrowed(doc: dict, session: Session, municipality: str) -> dict:
             items = variant.get("prefixItems", [])
             for item, low, high in zip(items, (box[0], box[1]), (box[2], box[3]),
                                        strict=False):
-                item.update(minimum=round(low, 6), maximum=round(high, 6))
-                item.pop("exclusiveMinimum", None)
+                # exclusive: a point on the box's edge is on the outline, not inside it
+                item.update(exclusiveMinimum=round(low, 6), exclusiveMaximum=round(high, 6))
+                item.pop("minimum", None)
+                item.pop("maximum", None)
     return doc

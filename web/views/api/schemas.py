@@ -132,21 +132,41 @@ class IdempotencyHeaders(BaseModel):
 
 # -- report POST ------------------------------------------------------------------------------
 
+# GeoJSON foreign members: allowed where RFC 7946 has them, never with NUL bytes (the request
+# guard refuses NUL anywhere in a body).
+_MEMBER_NAMES = {"propertyNames": {"maxLength": 200, "pattern": NO_NUL}}
+Scalar = Annotated[str, Field(max_length=2000, pattern=NO_NUL)] | float | bool | None
+BBox = Annotated[list[float], Field(min_length=4, max_length=6)]
+# ISO 8601 as the API reads it (calendar checks and the time bounds follow in the service).
+DATE_TIME = (r"^20\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d"
+             r"(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$")
+
+
 class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["Point"]
+    bbox: BBox | None = None
     coordinates: tuple[Lon, Lat] | tuple[Lon, Lat, float] = Field(
         description="[longitude, latitude] (an altitude is ignored). The point must lie "
                     "inside the municipality's outline.")
 
 
 class ReportProperties(BaseModel):
+    """The report's fields; other members (a client's own ticket number …) are ignored."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_MEMBER_NAMES)
+    __pydantic_extra__: dict[str, Scalar] = Field(init=False)  # type: ignore[assignment]
+
     category: str = Field(min_length=1, max_length=64, pattern=NO_NUL,
                           description="An active category code (GET /open311/v2/services.json)")
     kind: Literal["incident", "otrygghet"] | None = Field(
         None, description="Default: the category's kind (must match it)")
-    occurred_at: str | None = Field(None, max_length=40, pattern=NO_NUL,
-                                    description="ISO 8601 date-time, not in the future, not "
-                                                "before the earliest date; default now")
+    occurred_at: str | None = Field(None, max_length=40, pattern=DATE_TIME,
+                                    description="ISO 8601 date-time (a date alone is its "
+                                                "midnight; no offset: Swedish time), not in "
+                                                "the future, not before the earliest date; "
+                                                "default now")
     description: Text | None = None
     severity: int | None = Field(None, ge=1, le=3, description="1 low, 2 medium, 3 high")
 
@@ -154,7 +174,12 @@ class ReportProperties(BaseModel):
 class ReportFeature(BaseModel):
     """A GeoJSON Point Feature: one report."""
 
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["Feature"]
+    id: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | int | None = Field(
+        None, description="The client's own id (ignored)")
+    bbox: BBox | None = None
     geometry: Point
     properties: ReportProperties
 
@@ -162,7 +187,10 @@ class ReportFeature(BaseModel):
 class ReportBatch(BaseModel):
     """A FeatureCollection of 1–1,000 reports, stored all-or-nothing."""
 
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["FeatureCollection"]
+    bbox: BBox | None = None
     features: list[ReportFeature] = Field(min_length=1, max_length=MAX_BATCH)
 
 
@@ -191,8 +219,9 @@ class CreatedAny(RootModel[Created | CreatedBatch]):
 # -- webhooks ---------------------------------------------------------------------------------
 
 class WebhookIn(BaseModel):
-    organisation: str = Field(min_length=1, max_length=200, pattern=NO_NUL,
-                              description="The organisation's name or id")
+    organisation: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] | \
+        Annotated[int, Field(ge=1, le=2**31 - 1)] = Field(
+            description="The organisation's name or id")
     url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\x00\s]+$",
                      description="http(s) URL that receives the deliveries")
 
