@@ -5,7 +5,7 @@ in headless Chromium: no dialog opens, no script runs, the text is shown as text
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,9 @@ def test_no_payload_in_the_lagesbild_runs(page, live_server, e2e_session):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, live_server)
-    visit(page, f"{live_server}/lagesbild")
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    period = f"from={today - timedelta(days=28)}&to={today - timedelta(days=1)}"  # short: fast
+    visit(page, f"{live_server}/lagesbild?{period}")
     for key in TEXTS:
         page.fill(f"#f-text_{key}", TEXT)
     page.select_option("#f-change_kind_0", "byggnation")
@@ -49,16 +51,15 @@ def test_no_payload_in_the_lagesbild_runs(page, live_server, e2e_session):
     page.click(".lagesbild-save button[type=submit]")
     page.wait_for_load_state("load")
     assert "/lagesbild/versioner/1" in page.url
-    today = datetime.now(ZoneInfo("Europe/Stockholm")).date().isoformat()
     page.fill("#f-decided_by", TEXT)
-    page.fill("#f-decided_on", today)
+    page.fill("#f-decided_on", today.isoformat())
     page.fill("#f-decision_note", TEXT)
     page.click("#beslut button[type=submit]")
     page.wait_for_load_state("load")
     no_script_ran(page, "version 1 after the decision")
     assert f"Beslutad av {TEXT}" in page.locator(".lagesbild-record").inner_text()
 
-    visit(page, f"{live_server}/lagesbild")  # a second version with changed texts
+    visit(page, f"{live_server}/lagesbild?{period}")  # a second version with changed texts
     page.fill("#f-text_conclusions", f"{SHORT} ändrad")
     page.click("#gruppens-texter button[type=submit]")
     page.wait_for_load_state("load")
@@ -82,7 +83,7 @@ def test_no_payload_in_the_lagesbild_runs(page, live_server, e2e_session):
     # The HTML exports, opened without any CSP: only their escaping stands between.
     sign_in(page, live_server)
     for path in (f"/lagesbild/versioner/1/export.html?area={area}&audience=internal",
-                 f"/lagesbild/export.html?area={area}"):
+                 f"/lagesbild/export.html?area={area}&{period}"):
         res = page.request.get(live_server + path)
         assert res.status == 200 and "html" in res.headers["content-type"], path
         page.set_content(res.text(), wait_until="load")
