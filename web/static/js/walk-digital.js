@@ -25,7 +25,7 @@
       box.appendChild(document.createElement("br"));
       box.appendChild(note);
     }
-    L.circleMarker([p.lat, p.lon], {radius: 7, weight: 2, fillOpacity: 0.5,
+    L.circleMarker([p.lat, p.lon], {radius: 7, weight: 2, fillOpacity: 0.5, className: "walk-pin",
                                      color: p.kind === "safe" ? "#1e8449" : "#d35400"})
       .bindPopup(box).addTo(map);
   });

@@ -25,7 +25,7 @@
   L.tileLayer(data.tiles.url, {maxZoom: 19, attribution: ""}).addTo(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(data.tiles.attribution.replace(/[<>&"']/g, ""));
-  var routeLine = L.polyline(data.route, {color: "#1f3a93", weight: 5, opacity: 0.8}).addTo(map);
+  var routeLine = L.polyline(data.route, {color: "#1f3a93", weight: 5, opacity: 0.8, interactive: false}).addTo(map);
   if (data.route.length > 1) {
     map.fitBounds(routeLine.getBounds(), {padding: [30, 30]});
   } else {
@@ -60,7 +60,7 @@
       box.appendChild(document.createElement("br"));
       box.appendChild(note);
     }
-    L.circleMarker([p.lat, p.lon], {radius: 6, weight: 2, fillOpacity: 0.5,
+    L.circleMarker([p.lat, p.lon], {radius: 6, weight: 2, fillOpacity: 0.5, className: "walk-pin",
                                      color: p.kind === "safe" ? "#1e8449" : "#d35400"})
       .bindPopup(box).addTo(map);
   });

@@ -10,7 +10,7 @@
   map.attributionControl.addAttribution(data.tiles.attribution.replace(/[<>&"']/g, ""));
   var bounds = L.latLngBounds([]);
   if (data.route.length > 1) {
-    var line = L.polyline(data.route, {color: "#1f3a93", weight: 5, opacity: 0.8}).addTo(map);
+    var line = L.polyline(data.route, {color: "#1f3a93", weight: 5, opacity: 0.8, interactive: false}).addTo(map);
     bounds.extend(line.getBounds());
   }
   data.observations.forEach(function (o) {
