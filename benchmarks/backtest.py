@@ -5,9 +5,10 @@ Run: ``.venv/bin/python benchmarks/backtest.py [--test-months 12] [--train-month
 Reads ``../shared/data/chicago_aggravated_assaults.csv.gz`` in place (see that folder's
 README), projects to UTM 16N (EPSG:26916) and replays the last ``--test-months`` whole months
 of the data (2019), each flagged from the ``--train-months`` months before it
-(:func:`geo.evaluation.rolling.rolling_backtest`). The default method (the scan's places as
-compact 25 m cell outlines; coverage mode at each share, significance mode at the
-significance point) is compared at equal area, month by month, with 25 m and 150 m
+(:func:`geo.evaluation.rolling.rolling_backtest`). The default method (flagged 25 m cells
+ranked by the smoothed score with hysteresis, :func:`geo.hotspots.coverage.coverage`; at the
+significance point the area of the scan's significant places is filled the same way, and the
+places' own outlines are a row too) is compared at equal area, month by month, with 25 m and 150 m
 prior-counts grids and a 200 m Gaussian KDE. Prints a Markdown table for the README. Bounded
 to the last two years of data, so it runs in a few minutes on two cores.
 """
@@ -30,7 +31,7 @@ def main() -> None:
     import numpy as np
 
     from est.pointsio import read_points_csv
-    from geo.evaluation.rolling import grid_flagger, rolling_backtest
+    from geo.evaluation.rolling import grid_flagger, rolling_backtest, significant_places_flagger
     from geo.projection import to_projected
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -74,7 +75,13 @@ def main() -> None:
         res = rolling_backtest(x, y, t, share=share, months=args.test_months,
                                train_months=args.train_months, tz=TZ, end=end)
         secs = time.perf_counter() - t1
-        if share is not None:
+        if share is None:
+            # The significant places' own outlines (the rule before), at their own area.
+            g = rolling_backtest(x, y, t, share=None, months=args.test_months,
+                                 train_months=args.train_months, tz=TZ, comparators=(),
+                                 end=end, flag=significant_places_flagger())
+            res["rows"].append(dict(g["rows"][0], method="significant places' outlines"))
+        else:
             # The grids at the nominal share too, for when the places do not fill it.
             for cell in (25.0, 150.0):
                 g = rolling_backtest(x, y, t, share=share, months=args.test_months,

@@ -52,6 +52,29 @@ SCORE_Z_TEXT = ("Poisson z against the scan's local background: places (relaxed 
                 "their count, then 25 m cells with reports by their own count")
 
 
+_MEMO: dict = {}
+_MEMO_SIZE = 32
+
+
+def _memo(fn: Callable, x: np.ndarray, y: np.ndarray, p: dict | None):
+    """Return ``fn(x, y, p)``, remembering the last few results (same points, same params).
+
+    A backtest asks the same training window at several shares; the scan and the cell
+    backgrounds do not depend on the share. Callers must not modify the result.
+    """
+    import hashlib
+    import json
+
+    xa, ya = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
+    key = (fn.__name__, hashlib.blake2b(xa.tobytes() + ya.tobytes(), digest_size=16).digest(),
+           json.dumps(p, sort_keys=True, default=str))
+    if key not in _MEMO:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = fn(xa, ya, p)
+    return _MEMO[key]
+
+
 def study_area_m2(x: np.ndarray, y: np.ndarray, cell_m: float = STUDY_CELL_M) -> float:
     """Return the area of the ``cell_m`` cells holding any of the points, m²."""
     if x.size == 0:
@@ -109,7 +132,7 @@ def coverage(x: np.ndarray, y: np.ndarray, share: float, params: dict | None = N
     if rank not in RANKS:
         raise ValueError(f"coverage rank must be one of {', '.join(RANKS)}")
     p = {**CANDIDATE_PARAMS, **(params or {})}
-    cl = scan(x, y, p)
+    cl = _memo(scan, x, y, p)
     if rank != "z" and fill:
         return _by_count(x, y, share, p, cl, area_m2, prefer, smoothed=rank == "smoothed")
     if min_cell_reports > 1 and cl.n_clusters:
@@ -252,11 +275,17 @@ def smoothed_score(x: np.ndarray, y: np.ndarray, keys: np.ndarray, *,
     return weight * out
 
 
+def _cells_and_scores(x: np.ndarray, y: np.ndarray, p: dict):
+    """Return :func:`geo.hotspots.scan.cell_backgrounds` plus each cell's smoothed score."""
+    keys, own, win, rate = cell_backgrounds(x, y, p)
+    c = float(p.get("cell_m", OUTLINE_CELL_M))
+    return keys, own, win, rate, smoothed_score(x, y, keys, cell_m=c)
+
+
 def _candidates(x: np.ndarray, y: np.ndarray, p: dict, prefer: np.ndarray | None,
                 smoothed: bool):
     """Return candidate cells, their reports, 75 m window, background, score and sort order."""
-    keys, own, win, rate = cell_backgrounds(x, y, p)
-    c = float(p.get("cell_m", OUTLINE_CELL_M))
+    keys, own, win, rate, smooth = _memo(_cells_and_scores, x, y, p)
     before = np.zeros(keys.size, dtype=bool)
     if prefer is not None and len(prefer):
         before = grid.lookup(np.unique(np.asarray(prefer, dtype=np.int64)), keys) >= 0
@@ -264,7 +293,7 @@ def _candidates(x: np.ndarray, y: np.ndarray, p: dict, prefer: np.ndarray | None
         occ = own > 0
         keys, own, win, rate, before = keys[occ], own[occ], win[occ], rate[occ], before[occ]
         return keys, own, win, rate, np.lexsort((keys, -win, ~before, -own))
-    score = own + smoothed_score(x, y, keys, cell_m=c) + HYSTERESIS * before
+    score = own + smooth + HYSTERESIS * before
     # An empty cell is a candidate only beside a cell with reports that ranks above it, so
     # every flagged outline holds reports (the cells are taken in rank order).
     best = np.zeros(keys.size)
@@ -335,7 +364,7 @@ def significance_point(x: np.ndarray, y: np.ndarray, params: dict | None = None,
     """
     from geo.evaluation.runs import cluster_polygons
 
-    sig = scan(x, y, params)
+    sig = _memo(scan, x, y, params)
     total = study_area_m2(x, y) if area_m2 is None else float(area_m2)
     polys = cluster_polygons(x, y, sig.labels)
     sig_m2 = float(sum(pg.area for pg in polys))

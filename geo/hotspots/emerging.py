@@ -139,6 +139,7 @@ def emerging(
     params: dict | None = None,
     tz: str = "Europe/Stockholm",
     flagger=None,
+    keep: Sequence[shapely.Geometry] | None = None,
 ) -> PlacesResult:
     """Find places on the longer window and classify the review window's activity in them.
 
@@ -160,6 +161,12 @@ def emerging(
     flagger : callable, optional
         ``flagger(points) -> Clusters`` replacing the significance detector on the places
         window (the coverage mode, see :func:`geo.hotspots.coverage.coverage_flagger`).
+    keep : sequence of shapely geometries, optional
+        Outlines (metres) of the previous run's places (hysteresis, significance mode): a
+        place that no place of this window overlaps is kept, with its outline, while it
+        still holds a report of a candidate at the scan's relaxed cut (α 0.5, ≥ 3 reports,
+        ≥ 1.5 × background; :data:`geo.hotspots.coverage.CANDIDATE_PARAMS`); ``source`` is
+        then ``kept``. A place nothing supports any more is clearly outranked and dropped.
 
     Returns
     -------
@@ -195,6 +202,12 @@ def emerging(
     cl = flagger(pw) if flagger is not None else cluster(pw, method, params)
     places = _reindex(describe(pw, cl, tz=tz), idx_w)
     sources = ["window"] * len(places)
+    n_kept = 0
+    if keep and flagger is None and resolve_method(method) == "scan" and len(pw):
+        kept = _kept_places(pw, keep, places, params, tz)
+        n_kept = len(kept)
+        places += _reindex(kept, idx_w)
+        sources += ["kept"] * n_kept
     if prior_weeks > 0:
         pr = points.subset(in_r)
         cl_r = cluster(pr, method, params)
@@ -209,7 +222,7 @@ def emerging(
     week_of = np.floor((pw.t - w_start) / WEEK).astype(np.int64)
     prior = week_of < prior_weeks
     for h, src in zip(places, sources, strict=True):
-        e = max(h.expected / (total_weeks if src == "window" else r_weeks),
+        e = max(h.expected / (r_weeks if src == "week" else total_weeks),
                 ring_expectation(h.polygon_m, pw.x, pw.y) / total_weeks)
         inside = shapely.intersects_xy(h.polygon_m, pw.x, pw.y)
         weekly = np.bincount(week_of[inside & prior], minlength=prior_weeks)[:prior_weeks]
@@ -225,8 +238,34 @@ def emerging(
     used = dict(cl.params)
     used["window"] = {"prior_weeks": prior_weeks, "window_start": str(w_start),
                       "reports": int(in_w.sum())}
+    used["kept_places"] = n_kept
     return PlacesResult(method, used, places, start, end, prior_weeks, int(in_w.sum()),
                         int(in_r.sum()))
+
+
+def _kept_places(pw: PointSet, keep: Sequence[shapely.Geometry], places: list[Hotspot],
+                 params: dict, tz: str) -> list[Hotspot]:
+    """Return the previous places no current place overlaps that a relaxed candidate holds."""
+    from geo.hotspots.clusters import poisson_z
+    from geo.hotspots.coverage import CANDIDATE_PARAMS
+    from geo.hotspots.detect import make_hotspot
+    from geo.hotspots.scan import scan
+
+    held = shapely.union_all([h.polygon_m for h in places]) if places else None
+    relaxed = scan(pw.x, pw.y, {**params, **CANDIDATE_PARAMS}).labels >= 0
+    out: list[Hotspot] = []
+    for poly in keep:
+        if poly is None or poly.is_empty or (held is not None and poly.intersects(held)):
+            continue
+        inside = shapely.intersects_xy(poly, pw.x, pw.y)
+        if not (inside & relaxed).any():
+            continue
+        idx = np.flatnonzero(inside)
+        e = ring_expectation(poly, pw.x, pw.y)
+        z = float(poisson_z(np.array([float(idx.size)]), np.array([e]))[0])
+        out.append(make_hotspot(pw, idx, poly, e, z, tz))
+        held = poly if held is None else shapely.union(held, poly)
+    return out
 
 
 def ring_expectation(poly: shapely.Geometry, x: np.ndarray, y: np.ndarray,

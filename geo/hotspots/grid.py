@@ -138,15 +138,16 @@ def rect_sum(sat: np.ndarray, dr0: int, dr1: int, dc0: int, dc1: int) -> np.ndar
         Array of shape ``(h, w)``; parts of the rectangle outside the array count as zero.
     """
     h, w = sat.shape[0] - 1, sat.shape[1] - 1
-    r = np.arange(h)
-    c = np.arange(w)
-    r0 = np.clip(r + dr0, 0, h)
-    r1 = np.clip(r + dr1 + 1, 0, h)
-    c0 = np.clip(c + dc0, 0, w)
-    c1 = np.clip(c + dc1 + 1, 0, w)
-    return (
-        sat[np.ix_(r1, c1)] - sat[np.ix_(r0, c1)] - sat[np.ix_(r1, c0)] + sat[np.ix_(r0, c0)]
-    )
+    # Indices past the table's edges are clipped to them: an edge-padded copy read by
+    # slices gives the same as clipped fancy indexing, several times faster on big tiles.
+    pr = max(abs(dr0), abs(dr1 + 1)) + 1
+    pc = max(abs(dc0), abs(dc1 + 1)) + 1
+    sp = np.pad(sat, ((pr, pr), (pc, pc)), mode="edge")
+
+    def at(dr: int, dc: int) -> np.ndarray:
+        return sp[pr + dr: pr + dr + h, pc + dc: pc + dc + w]
+
+    return at(dr1 + 1, dc1 + 1) - at(dr0, dc1 + 1) - at(dr1 + 1, dc0) + at(dr0, dc0)
 
 
 def components(keys: np.ndarray) -> np.ndarray:

@@ -233,11 +233,15 @@ def test_backtest_on_the_databases_own_months(db_session, months_of_town):
     # The steady spot holds a fifth of each month's reports and is flagged every month.
     assert 0 < d["area_share"] <= 0.02 and d["hit_rate"] > 0.15 and d["pai"] > 10
     assert 0 < d["pei"] <= 1 and 0 < d["jaccard"] <= 1
-    for name in ("grid 25 m", "KDE 200 m"):
-        # Comparators flag the default's area each month (to one 25 m cell).
-        for m in res["months"]:
-            assert m[name]["area_share"] * res["study_area_m2"] == pytest.approx(
-                m["default"]["area_share"] * res["study_area_m2"], abs=625 / 2 + 1)
+    for m in res["months"]:
+        area = m["default"]["area_share"] * res["study_area_m2"]
+        # The default reaches the share (empty cells beside busy ones count) ...
+        assert area == pytest.approx(0.02 * res["study_area_m2"], abs=625)
+        # ... the KDE flags the same area (to one 25 m cell); the 25 m grid has only the
+        # cells holding a training report, which in a small town are fewer.
+        assert m["KDE 200 m"]["area_share"] * res["study_area_m2"] == pytest.approx(
+            area, abs=625 / 2 + 1)
+        assert m["grid 25 m"]["area_share"] * res["study_area_m2"] <= area + 625 / 2 + 1
     assert sum(m["test_reports"] for m in res["months"]) == d["test_reports"]
     sig = svc.backtest(db_session, area_code="1861", coverage=None, months=3, train_months=2,
                        now=now)

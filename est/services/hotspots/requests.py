@@ -21,7 +21,7 @@ from geo.projection import validate_projected_crs
 DEFAULT_WINDOW_DAYS = 7
 DEFAULT_BASELINE_WEEKS = 12
 # Version of the places-and-weekly-classes rules: a change makes earlier stored runs stale.
-CLASSES_VERSION = "places-weekly-1"
+CLASSES_VERSION = "places-weekly-2"
 # Time precisions that carry a time of day (weekday/hour profiles); "day" and "unknown" are
 # date-only, "month" is left out of weekly detection altogether.
 TIMED_PRECISIONS = ("exact", "window", "recurring")

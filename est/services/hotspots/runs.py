@@ -30,7 +30,7 @@ from est.services.hotspots.requests import (
 )
 from geo.hotspots import Hotspot as GeoHotspot
 from geo.hotspots import PointSet, match_lineages
-from geo.hotspots.coverage import coverage_flagger
+from geo.hotspots.coverage import cells_of, coverage_flagger
 from geo.hotspots.emerging import emerging
 from geo.hotspots.polygons import as_multipolygon
 from geo.projection import geometry_to_projected
@@ -158,10 +158,14 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
     n_now = int(((points.t >= np_start) & (points.t < np_end)).sum()) if len(points) else 0
     if n_now == 0:
         raise ValidationError(_no_reports_message(session, req, len(points)), field="window")
+    # Hysteresis: the previous run's places (coverage: its cells) are kept unless outranked.
+    previous_run, before = _previous_places(session, req)
     try:
-        flagger = None if req.coverage is None else coverage_flagger(req.coverage, req.params)
+        flagger = None if req.coverage is None else coverage_flagger(
+            req.coverage, req.params, prefer=cells_of(before) if previous_run else None)
         result = emerging(points, np_start, np_end, prior_weeks=req.baseline_weeks,
-                          method=req.method, params=req.params, tz=req.tz, flagger=flagger)
+                          method=req.method, params=req.params, tz=req.tz, flagger=flagger,
+                          keep=before if req.coverage is None else None)
     except (ValueError, TypeError) as exc:
         raise ValidationError(f"cannot run {req.method}: {exc}", field="params") from None
     previous = _previous_lineages(session, req)
@@ -172,7 +176,8 @@ def _build_run(session: Session, req: RunRequest, points: PointSet, version: str
         window_end=req.end,
         baseline_weeks=req.baseline_weeks,
         method=req.method,
-        parameters={**req.canonical(), "used": _jsonable(result.params),
+        parameters={**req.canonical(),
+                    "used": _jsonable({**result.params, "previous_run": previous_run}),
                     "window": {"weeks_before": req.baseline_weeks,
                                "start": req.baseline_start.isoformat(),
                                "reports": result.n_window,
@@ -237,6 +242,34 @@ def _row(rank: int, h: GeoHotspot, lineage) -> Hotspot:
         first_at=prof.get("first"),
         last_at=prof.get("last"),
     )
+
+
+def _previous_places(session: Session, req: RunRequest) -> tuple[int | None, list]:
+    """Return the latest earlier run of the same request and its place outlines (metres).
+
+    Hysteresis: the stored run with the same area, method, mode, share, parameters and CRS
+    (the places window may differ: it is extended on sparse data) whose window ends latest
+    before this one's end. Coverage mode prefers its 25 m cells, recovered from the outlines
+    (:func:`geo.hotspots.coverage.cells_of`); significance mode keeps its places that this
+    window's places do not overlap while a relaxed candidate still holds them
+    (:func:`geo.hotspots.emerging.emerging`, ``keep``). Either way they keep their lineage.
+    """
+    same = {"mode": "coverage" if req.coverage else "significance", "coverage": req.coverage,
+            "params": _jsonable(req.params), "crs": req.crs}
+    run_id = session.scalar(
+        select(HotspotRun.id).where(
+            HotspotRun.area_id.is_(None) if req.area is None
+            else HotspotRun.area_id == req.area.id,
+            HotspotRun.method == req.method,
+            HotspotRun.parameters.contains(same),
+            HotspotRun.window_end <= req.end,
+            HotspotRun.window_start < req.start,
+        ).order_by(HotspotRun.window_end.desc(), HotspotRun.id.desc()).limit(1))
+    if run_id is None:
+        return None, []
+    polys = [geometry_to_projected(to_shape(p), req.crs) for p in session.scalars(
+        select(Hotspot.polygon).where(Hotspot.run_id == run_id).order_by(Hotspot.rank))]
+    return int(run_id), polys
 
 
 def _previous_lineages(session: Session, req: RunRequest) -> list[tuple[uuid.UUID, object]]:

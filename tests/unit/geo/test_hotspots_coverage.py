@@ -222,3 +222,18 @@ def test_significance_point_fills_the_significant_area_with_ranked_cells():
     nx, ny = rng.uniform(0, 4000, 3000), rng.uniform(0, 4000, 3000)
     empty = significance_point(nx, ny)
     assert empty.n_clusters == 0 and empty.params["flagged_m2"] == 0.0
+
+
+@pytest.mark.parametrize("offsets", [(-1, 1, -1, 1), (5, 12, 5, 12), (-12, -5, 5, 12),
+                                     (0, 0, 0, 0), (-50, 50, -3, 60), (2, 3, -1, 0)])
+def test_rect_sum_is_the_window_sum_with_zeros_outside(offsets):
+    rng = np.random.default_rng(12)
+    a = rng.poisson(0.7, (23, 31)).astype(float)
+    got = grid.rect_sum(grid.integral(a), *offsets)
+    dr0, dr1, dc0, dc1 = offsets
+    want = np.zeros_like(a)
+    for r in range(a.shape[0]):
+        for c in range(a.shape[1]):
+            want[r, c] = a[max(0, r + dr0): max(0, r + dr1 + 1),
+                           max(0, c + dc0): max(0, c + dc1 + 1)].sum()
+    assert np.array_equal(got, want)

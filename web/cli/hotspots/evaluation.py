@@ -133,7 +133,8 @@ def _backtest_db(area_code, coverage, months, train_months, code, tz, fmt) -> No
     area = res["area"]
     where = f"{area['name']} ({area['code']})" if area else "alla rapporter"
     mode = (f"täckningsläge {num(100 * res['share'], 1)} % av ytan" if res["share"]
-            else "signifikansläge (den yta de signifikanta platserna täcker)")
+            else "signifikansläge (så stor yta som de signifikanta platserna täcker, fylld "
+                 "med de högst rankade rutorna)")
     click.echo(f"Prövning på egna data, {where}: {len(res['months'])} månader "
                f"{res['first_month']} – {res['last_month']}, varje månad utpekad från de "
                f"{res['train_months']} månaderna före; {mode}.")
