@@ -45,8 +45,25 @@ class PromiseDraft:
 
 
 def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
-                  police: str | None = None, municipality: str | None = None) -> PromiseDraft:
-    """Propose a promise for ``period_start`` … ``period_end`` from the facts of ``lb``."""
+                  police: str | None = None, municipality: str | None = None,
+                  patterns: list | None = None) -> PromiseDraft:
+    """Propose a promise for ``period_start`` … ``period_end`` from the facts of ``lb``.
+
+    With ``patterns`` (the activity library, :mod:`est.plans.library`) each commitment names a
+    concrete activity that fits its finding; without, the activity is a ``[…]`` placeholder.
+    """
+    used: set[str] = set()
+
+    def activity(keys: list[str]):
+        from est.plans.library import fitting
+
+        found = fitting(list(patterns or []), keys)
+        fresh = [p for p in found if p.code not in used]
+        pick = (fresh or found)[0] if (fresh or found) else None
+        if pick is not None:
+            used.add(pick.code)
+        return pick
+
     k = lb.min_cell
     kommun = municipality or f"{lb.area_name}s kommun"
     polis = police or f"lokalpolisområde {lb.area_name}"
@@ -73,11 +90,11 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
         facts.append("Ökande: " + ", ".join(
             f"{c['label'].lower()} ({fmt(c['previous'], k)} → {fmt(c['count'], k)}, "
             f"{sv.change(c['change_pct'])})" for c in f.growing_categories) + ".")
-    persistent = [h for h in f.hotspots if h["class"] in PERSISTENT_CLASSES]
+    persistent = [h for h in f.hotspots if h["class"] in CANDIDATE_CLASSES]
     if persistent:
-        facts.append("Ihållande eller ökande hot spots: " + "; ".join(
-            f"{h['name']} ({sv.number(h['count'])} rapporter: {h['top']})"
-            for h in persistent[:3]) + ".")
+        facts.append("Nya, återkommande, ihållande eller ökande hot spots: " + "; ".join(
+            f"{h['name']} ({class_sv(h['class'])}, {sv.number(h['count'])} rapporter: "
+            f"{h['top']})" for h in persistent[:3]) + ".")
     if f.otrygghet_places:
         facts.append("Otrygga platser: " + "; ".join(
             f"{p['name']} ({sv.number(p['count'])} rapporter: {p['reasons']})"
@@ -95,8 +112,14 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
                          else "")})
         indicators.append({"kind": "count_per_month", "label": f"{c['label']} per månad i "
                            f"{lb.area_name}", "categories": [c["code"]]})
-        items.append(("polis", f"Polisen lovar att {PLACEHOLDER} för att minska "
-                               f"{c['label'].lower()} i {lb.area_name}."))
+        pat = activity([c["code"]])
+        if pat is not None:
+            kind = pat.parties[0] if pat.parties else "kommun"
+            items.append((kind, f"{PARTY_SV.get(kind, 'Kommunen')} lovar att {pat.text} för att "
+                                f"minska {c['label'].lower()} i {lb.area_name}."))
+        else:
+            items.append(("polis", f"Polisen lovar att {PLACEHOLDER} för att minska "
+                                   f"{c['label'].lower()} i {lb.area_name}."))
     for h in persistent[:2]:
         focus.append({"label": h["name"], "lineage_id": h["lineage_id"],
                       "geometry": h["geometry"],
@@ -104,16 +127,23 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
                              f"{sv.number(h['count'])} rapporter"})
         indicators.append({"kind": "count_per_month", "label": f"Rapporter per månad, {h['name']}",
                            "geometry": h["geometry"], "lineage_id": h["lineage_id"]})
-        items.append(("polis", f"Polisen lovar att {PLACEHOLDER} vid {h['name']} "
-                               f"({h['top']})."))
-        items.append(("kommun", f"Kommunen lovar att {PLACEHOLDER} vid {h['name']}."))
+        pat = activity(["hotspot"])
+        if pat is not None:
+            items.append(("polis", f"Polisen och kommunen lovar att {pat.text} vid {h['name']} "
+                                   f"({class_sv(h['class'])} hot spot: {h['top']})."))
+        else:
+            items.append(("polis", f"Polisen lovar att {PLACEHOLDER} vid {h['name']} "
+                                   f"({h['top']})."))
+            items.append(("kommun", f"Kommunen lovar att {PLACEHOLDER} vid {h['name']}."))
     for p in f.otrygghet_places[:1]:
         focus.append({"label": p["name"], "geometry": p["geometry"],
                       "why": f"otrygg plats, {sv.number(p['count'])} rapporter: {p['reasons']}"})
         indicators.append({"kind": "count_per_month",
                            "label": f"Otrygghetsrapporter per månad, {p['name']}",
                            "geometry": p["geometry"], "categories_kind": "otrygghet"})
-        items.append(("kommun", f"Kommunen lovar att {PLACEHOLDER} för att öka tryggheten vid "
+        pat = activity(["otrygghet"])
+        what = pat.text if pat is not None else PLACEHOLDER
+        items.append(("kommun", f"Kommunen lovar att {what} för att öka tryggheten vid "
                                 f"{p['name']} ({p['reasons']})."))
     indicators.append({"kind": "share_public_moderated", "days": 7,
                        "label": "Andel rapporter från allmänheten som är granskade efter 7 dagar"})
@@ -171,6 +201,10 @@ def draft_promise(lb: Lagesbild, *, period_start: date, period_end: date,
 CLASS_SV = {"new": "ny", "persistent": "ihållande", "intensifying": "ökande",
             "diminishing": "minskande", "sporadic": "sporadisk"}
 PERSISTENT_CLASSES = ("persistent", "intensifying", "consecutive")
+# Hot spots a promise may take up: new and consecutive ones as well as persistent ones.
+CANDIDATE_CLASSES = ("new", "consecutive", "persistent", "intensifying")
+PARTY_SV = {"kommun": "Kommunen", "polis": "Polisen", "bostadsbolag": "Bostadsbolaget",
+            "skola": "Skolan", "socialtjanst": "Socialtjänsten", "fritid": "Fritidsförvaltningen"}
 
 
 def class_sv(klass: str | None) -> str:

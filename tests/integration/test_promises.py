@@ -100,3 +100,20 @@ def test_small_indicator_counts_are_hidden(db_session, fixture_reports):  # noqa
     db_session.flush()
     (result,) = followup(db_session, p, today=date(2025, 6, 1)).results
     assert result.now == "<5" and result.change is None
+
+
+def test_draft_with_the_activity_library_names_activities(db_session,
+                                                          fixture_reports):  # noqa: F811
+    from est.plans.library import list_patterns
+
+    draft = draft_promise(lagesbild(db_session), period_start=date(2025, 5, 1),
+                          period_end=date(2026, 4, 30), patterns=list_patterns(db_session))
+    loften = next(s for s in draft.sections if s.key == "loften").bullets
+    # Klotter grows: the library's klotter activity, by the party that carries it.
+    assert "Kommunen lovar att sanera klotter och åtgärda skadegörelse inom 24 timmar på " \
+        "utpekade platser för att minska klotter i Hallsberg." in loften
+    # The otrygg place gets a concrete otrygghet activity, named by its place.
+    assert any(b.startswith("Kommunen lovar att genomföra trygghetsvandringar") and
+               "Hallsberg tätort" in b for b in loften)
+    assert not any(b.startswith(("Polisen lovar att […] för", "Kommunen lovar att […] för"))
+                   for b in loften)

@@ -120,5 +120,8 @@ def draft(start, end, period_start, period_end, area, fmt, output) -> None:
     first, last = parse_period(period_start, period_end)
     _check_output(output)
     lb = _build(start, end, area, None)
-    _write(output, render(draft_promise(lb, period_start=first, period_end=last), fmt))
+    from est.plans.library import list_patterns
+
+    _write(output, render(draft_promise(lb, period_start=first, period_end=last,
+                                        patterns=list_patterns(get_session())), fmt))
     click.echo(f"Wrote the draft ({fmt}) to {output}.")

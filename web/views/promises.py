@@ -37,7 +37,10 @@ def _draft():
     except ValidationError as exc:
         raise ValidationError({"start" if k == "from" else "end": v
                                for k, v in exc.errors.items()}) from None
-    return draft_promise(lb, period_start=period_start, period_end=period_end)
+    from est.plans.library import list_patterns
+
+    return draft_promise(lb, period_start=period_start, period_end=period_end,
+                         patterns=list_patterns(get_session()))
 
 
 def _today() -> date:
