@@ -200,6 +200,40 @@ def enqueue(func: str | Callable, *args: Any, key: str | None = None, retry: int
     return _run_inline(path, args, kwargs, key, retry)
 
 
+def enqueue_at(when: datetime, func: str | Callable, *args: Any, key: str,
+               timeout: int = DEFAULT_TIMEOUT_S, **kwargs: Any) -> JobRef:
+    """Schedule ``func(*args, **kwargs)`` for ``when`` (aware) on RQ; idempotent by ``key``.
+
+    Needs Redis (a worker started with ``--with-scheduler`` moves it to the queue when due).
+    """
+    from rq import Queue
+    from rq.exceptions import DuplicateJobError, NoSuchJobError
+    from rq.job import Job
+
+    if when.tzinfo is None:
+        raise ValueError("when: give an aware datetime")
+    path = func_path(func)
+    conn = connection()
+    job_id = job_id_for(key)
+    try:
+        existing = Job.fetch(job_id, connection=conn)
+    except NoSuchJobError:
+        existing = None
+    if existing is not None and _status(existing) != "failed":
+        return _ref(existing)
+    if existing is not None:
+        existing.delete()
+    queue = Queue(QUEUE, connection=conn)
+    try:
+        job = queue.enqueue_at(when, path.replace(":", "."), *args, job_id=job_id, unique=True,
+                               job_timeout=timeout, result_ttl=RESULT_TTL_S,
+                               failure_ttl=FAILURE_TTL_S, meta={"key": key},
+                               description=path, **kwargs)
+    except DuplicateJobError:
+        job = Job.fetch(job_id, connection=conn)
+    return _ref(job)
+
+
 def get(job_id: str) -> JobRef | None:
     """Return the job ``job_id`` or None when it is unknown (or expired)."""
     with _runtime.lock:

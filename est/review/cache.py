@@ -9,10 +9,11 @@ where the **data version** is read from ``report_change`` (migration 0012: trigg
 row per statement, area and UTC day on every insert, update and delete of a report): the
 count and the sum of ids of the rows of the area (its districts, and reports without an area)
 on the days the page reads — the period, the one before, the same period a year before, and
-the up to 51 weeks before the period that the hot spot run may read — plus the area's stored
-hot spot runs and the category and organisation tables. Any committed change to a report
-the page reads gives a new key (in any commit order: a late commit adds a row), so a stale
-entry is never read again; it ages out.
+the up to 51 weeks before the period that the hot spot run may read — plus the category and
+organisation tables. Any committed change to a report the page reads gives a new key (in any
+commit order: a late commit adds a row), so a stale entry is never read again; it ages out.
+Stored hot spot runs are not in the version: the run the review uses is a function of those
+reports and the code; a cached run deleted since is noticed on reading (computed afresh).
 
 The entry holds the hot spot run's id, the totals, the weekday × hour matrix, the points or
 cells and the time precision notes as JSON. The store is :class:`est.public_cache.PublicCache`:
@@ -49,8 +50,6 @@ _VERSION = text("""
     SELECT (SELECT count(*) || ':' || coalesce(sum(c.id), 0) FROM report_change c
             WHERE (c.area_id = ANY(:areas) OR c.area_id IS NULL)
               AND ((c.day BETWEEN :a0 AND :b0) OR (c.day BETWEEN :a1 AND :b1)))
-        || '|' || (SELECT count(*) || ':' || coalesce(max(r.id), 0) FROM hotspot_run r
-                   WHERE r.area_id = :area)
         || '|' || (SELECT count(*) || ':' || coalesce(sum(hashtextextended(
                        t.xmin::text || t.ctid::text, 0)), 0) FROM category t)
         || '|' || (SELECT count(*) || ':' || coalesce(sum(hashtextextended(
@@ -98,8 +97,7 @@ def _day_ranges(period: Period, ref_week: Week) -> dict[str, date]:
 
 def data_version(session: Session, area: Area, period: Period, ref_week: Week) -> str:
     """Return the version of everything a review view of ``period`` reads (see module)."""
-    params = {"areas": _area_ids(session, area), "area": area.id,
-              **_day_ranges(period, ref_week)}
+    params = {"areas": _area_ids(session, area), **_day_ranges(period, ref_week)}
     return str(session.execute(_VERSION, params).scalar_one())
 
 

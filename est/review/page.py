@@ -138,6 +138,8 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
                         sorted(filters.as_query().items()), individual, min_cell, crs,
                         detect, in_progress, days, has_last_year, MAX_POINTS, version)
         core = cache.get(key)
+        if core is not None and core["run_id"] and session.get(HotspotRun, core["run_id"]) is None:
+            core = None  # the cached run was deleted since
     state = RunState()
     if core is not None:
         run = session.get(HotspotRun, core["run_id"]) if core["run_id"] else None

@@ -104,8 +104,10 @@ def signed_in(app, engine):
     return client
 
 
-def run_worker(url: str, redis_url: str, *extra: str) -> str:
+def run_worker(url: str, redis_url: str, *extra: str, var_dir: Path | None = None) -> str:
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url}
+    if var_dir is not None:
+        env["EST_VAR_DIR"] = str(var_dir)
     proc = subprocess.run([sys.executable, "-c", "from web.cli import main; main()", *extra],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -165,4 +167,51 @@ def test_without_redis_the_page_detects_inline(committed):
         assert "Beräknar" not in html and 'class="hotspot' in html
     finally:
         app.extensions["est_db"].dispose()
+        jobs.configure(None)
+
+
+def test_precompute_week_makes_the_next_view_a_cache_hit(app, committed, redis_url, tmp_path):
+    from sqlalchemy import event
+
+    url, engine = committed
+    out = run_worker(url, redis_url, "jobs", "precompute-week", "--all", "--week", W.slug,
+                     var_dir=tmp_path)
+    assert "queued (körs av `est worker`)" in out
+    again = run_worker(url, redis_url, "jobs", "precompute-week", "--week", W.slug,
+                       var_dir=tmp_path)
+    assert jobs.queue_counts()["queued"] == 1, again  # same kommun and week: the same job
+    run_worker(url, redis_url, "worker", "--burst", var_dir=tmp_path)
+    [ref] = jobs.recent(state="finished")
+    assert ref.result["area"] == "1861" and ref.result["week"] == W.slug
+    assert ref.result["coordinator"]["hotspots"] >= 1 and "seconds" in ref.result["lagesbild"]
+    assert list((tmp_path / "cache" / "lagesbild").iterdir())  # the lägesbild is on disk
+
+    statements: list[str] = []
+    event.listen(app.extensions["est_db"].engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_a: statements.append(sql))
+    html = signed_in(app, engine).get(f"/granskning/{W.slug}").get_data(as_text=True)
+    assert "Beräknar" not in html and 'class="hotspot' in html
+    assert not any("FILTER (WHERE" in sql for sql in statements)  # totals from the cache
+    assert not any("hashtextextended" in sql and "concat_ws" in sql for sql in statements)
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(HotspotRun)) == 1
+
+
+def test_scheduler_keeps_one_monday_precompute(redis_url):
+    from est.jobs import schedule
+
+    jobs.configure(redis_url)
+    try:
+        sunday = datetime(2026, 3, 8, 23, 0, tzinfo=ZoneInfo(TZ))
+        assert schedule.next_run(sunday) == datetime(2026, 3, 9, 5, 0, tzinfo=ZoneInfo(TZ))
+        assert schedule.next_run(datetime(2026, 3, 9, 5, 0, tzinfo=ZoneInfo(TZ))) == \
+            datetime(2026, 3, 16, 5, 0, tzinfo=ZoneInfo(TZ))
+        # summer time: still 05:00 in Stockholm (03:00 UTC)
+        assert schedule.next_run(datetime(2026, 6, 1, 6, 0, tzinfo=ZoneInfo(TZ))).hour == 3
+        first = schedule.schedule_next_precompute(sunday)
+        second = schedule.schedule_next_precompute(sunday)
+        assert first.id == second.id and first.status == "queued"
+        counts = jobs.queue_counts()
+        assert counts["scheduled"] == 1 and counts["queued"] == 0
+    finally:
         jobs.configure(None)

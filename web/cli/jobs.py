@@ -90,3 +90,50 @@ def list_jobs(state: str | None, limit: int, url: str | None) -> None:
     for ref in refs:
         error = f"  {ref.error}" if ref.error else ""
         click.echo(f"{ref.id}  {ref.status:<8}  {ref.func}{error}")
+
+
+@group.command("precompute-week")
+@click.option("--all", "all_", is_flag=True,
+              help="Every municipality in the database (default: EST_MUNICIPALITY).")
+@click.option("--area", help="One municipality (kommunkod).")
+@click.option("--week", "week_slug", help="ISO week, e.g. 2026-W47 (default: the last whole "
+              "week).")
+@click.option("--url", help="Redis URL (default: REDIS_URL).")
+@with_appcontext
+def precompute_week(all_: bool, area: str | None, week_slug: str | None,
+                    url: str | None) -> None:
+    """Precompute the last week: hot spot run, review cache, lägesbild (one job per kommun)."""
+    from est.review.precompute import precompute_all
+    from est.weeks import Week
+
+    settings = current_app.config["EST_SETTINGS"]
+    if all_ and area:
+        raise click.UsageError("give --all or --area, not both")
+    if week_slug:
+        try:
+            Week.parse(week_slug, settings.timezone)
+        except Exception as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from None
+    _configure(url)
+    refs = precompute_all(week_slug, codes=None if all_ else [area or settings.municipality])
+    failed = 0
+    for ref in refs:
+        if ref.status == "finished" and isinstance(ref.result, dict):
+            r = ref.result
+            if "error" in r:
+                failed += 1
+                click.echo(f"{r['area']} {r['week']}: {r['error']}", err=True)
+                continue
+            c = r["coordinator"]
+            lb = r["lagesbild"]
+            lb_text = (f"{lb['seconds']} s" if "seconds" in lb else f"misslyckades ({lb['error']})")
+            click.echo(f"{r['area']} {r['week']}: {c['reports']} rapporter, "
+                       f"{c['hotspots']} hot spots, granskning {r['review_s']} s, "
+                       f"lägesbild {lb_text}")
+        elif ref.status == "failed":
+            failed += 1
+            click.echo(f"{ref.id}: misslyckades: {ref.error}", err=True)
+        else:
+            click.echo(f"{ref.id}: {ref.status} (körs av `est worker`)")
+    if failed:
+        raise click.ClickException(f"{failed} av {len(refs)} kommuner misslyckades")
