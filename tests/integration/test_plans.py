@@ -201,3 +201,54 @@ def test_demo_plan_loads_twice_and_drafts(db_session, town):
     assert [c.party for c in draft.commitments] == ["Polisen", "Kommunen", "Kommunen",
                                                      "Polisen"]
     assert all(c.indicator.endswith("per månad, Hallsberg") for c in draft.commitments)
+
+
+def test_hot_spot_cause_counts_at_its_place_and_new_action_takes_the_outline(
+        db_session, town, make_report):
+    import uuid
+
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import MultiPolygon, box
+
+    from est.models.hotspots import Hotspot, HotspotRun
+
+    area, kommun, _polis, coordinator, _viewer = town
+    station = MultiPolygon([box(15.1110, 59.0645, 15.1135, 59.0657)])
+    lineage = uuid.uuid4()
+    run = HotspotRun(area_id=area.id, window_start=datetime(2025, 5, 1, tzinfo=UTC),
+                     window_end=datetime(2025, 6, 1, tzinfo=UTC), baseline_weeks=12,
+                     method="scan", parameters={}, params_hash="x", data_version="x",
+                     n_reports=9)
+    run.hotspots = [Hotspot(rank=1, lineage_id=lineage, klass="new",
+                            polygon=from_shape(station, srid=4326),
+                            centroid=from_shape(station.centroid, srid=4326), count=9,
+                            area_m2=25000.0, counts={}, profile={})]
+    db_session.add(run)
+    db_session.flush()
+    # Before (Mar–May): 8 inside, 30 outside; during (Jun–Aug): 6 inside, 30 outside.
+    for month, inside in ((3, 4), (4, 4), (7, 6)):
+        for i in range(inside):
+            make_report(15.1122, 59.0651, code="skadegorelse", area=area,
+                        occurred_at=datetime(2025, month, 5, 10, i, tzinfo=UTC))
+        for i in range(10):
+            make_report(15.0700, 59.0400, code="skadegorelse", area=area,
+                        occurred_at=datetime(2025, month, 6, 10, i, tzinfo=UTC))
+    plan = service.create_plan(db_session, coordinator, area.id, {
+        "title": "Plan", "period_start": "2025-06-01", "period_end": "2025-12-31"})
+    cause = service.add_cause(db_session, coordinator, plan.id, {
+        "text": "Ny hot spot", "finding": f"lineage|{lineage}|Hot spot vid Stationen (ny)"})
+    row = service.add_row(db_session, coordinator, cause.id, {
+        "measure": "Besök", "indicator_kind": "count_per_month",
+        "indicator_ref": "skadegorelse", "target": "Färre", "starts_on": "2025-06-01",
+        "due_on": "2025-08-31"})
+    assert row.indicator == "Skadegörelse per månad, Stationen"
+    rs = plan_status(db_session, plan, today=TODAY).rows[0]
+    months = 92 / (365.25 / 12)
+    assert rs.result.now == pytest.approx(round(6 / months, 1))
+    assert rs.result.before == pytest.approx(round(8 / months, 1))
+    assert rs.effect == "good"
+    action = service.create_row_action(db_session, coordinator, row.id, {
+        "title": "Besök hos butikerna", "organisation_id": kommun.id,
+        "starts_on": "2025-06-02"})
+    assert action.lineage_id == lineage and action.place_name == "Stationen"
+    assert [a.id for a in service.row_actions(db_session, row.id)] == [action.id]
