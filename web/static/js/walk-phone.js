@@ -112,17 +112,26 @@
   document.getElementById("obs-cancel").addEventListener("click", closeSheet);
 
   function shrink(file) {
-    /* Downscale on the phone (≤ 2048 px, JPEG) so the upload is small outdoors; the server
-       re-encodes again and strips every piece of metadata either way. */
+    /* Downscale on the phone (≤ 2048 px, JPEG) so the upload is small outdoors and fits the
+       request limit; smaller and softer steps until it does. The server re-encodes again and
+       strips every piece of metadata either way. */
+    var steps = [[MAX_SIDE, 0.8], [1600, 0.7], [1280, 0.6], [1024, 0.5]];
     return new Promise(function (resolve) {
       if (!file || !window.createImageBitmap) { resolve(file); return; }
       createImageBitmap(file, {imageOrientation: "from-image"}).then(function (bitmap) {
-        var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(bitmap.width * scale);
-        canvas.height = Math.round(bitmap.height * scale);
-        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.8);
+        function attempt(i) {
+          var side = steps[i][0], quality = steps[i][1];
+          var scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+          var canvas = document.createElement("canvas");
+          canvas.width = Math.round(bitmap.width * scale);
+          canvas.height = Math.round(bitmap.height * scale);
+          canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+          canvas.toBlob(function (blob) {
+            if (blob && blob.size > MAX_UPLOAD && i + 1 < steps.length) { attempt(i + 1); return; }
+            resolve(blob || file);
+          }, "image/jpeg", quality);
+        }
+        attempt(0);
       }).catch(function () { resolve(file); });  /* e.g. HEIC where the browser cannot decode */
     });
   }
