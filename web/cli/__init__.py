@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Lägesbild inputs: surveys and official statistics from files."),
     "lagesbild": ("lagesbild", "lagesbild",
                   "Export the lägesbild of an area for a period (aggregates only)."),
+    "notify": ("notify", "group",
+               "Staff notifications by e-mail (moderation, actions, agenda)."),
     "places": ("places", "group", "Named places that name hot spots and otrygga platser."),
     "plans": ("plans", "group", "Åtgärdsplan: export, promise drafts, yearly follow-up."),
     "promises": ("lagesbild", "group", "Medborgarlöften: drafts from the lägesbild."),
@@ -46,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "worker": ("jobs", "worker", "Run an RQ worker on the queue \"est\" (jobs stay in Redis "
                "across restarts)."),
 }
-PAGE_COMMANDS = frozenset({"serve"})  # commands whose app needs the web pages
+PAGE_COMMANDS = frozenset({"serve", "notify"})  # commands whose app needs the web pages
 
 
 def load_command(name: str) -> click.Command:

@@ -41,7 +41,22 @@ STATUS_LABELS = {"pending": "väntar på granskning", "published": "publicerad",
 @bp.app_context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "severity_labels": reports.SEVERITIES,
-            "reference": reports.reference, "audit_words": _audit_words}
+            "reference": reports.reference, "audit_words": _audit_words,
+            "staff_notices": _staff_notices}
+
+
+def _staff_notices() -> list:
+    """Return the signed-in user's notices for the start pages (their choice, see /konto)."""
+    from est.services import notifications
+
+    actor = current_actor()
+    if actor is None:
+        return []
+    settings = current_app.config["EST_SETTINGS"]
+    session = get_session()
+    on_page, _mail = notifications.preferences(session, actor)
+    return notifications.notices(session, actor, on_page, today=datetime.now(settings.tz).date(),
+                                 tz=settings.timezone)
 
 
 def _audit_words(event: dict) -> str:

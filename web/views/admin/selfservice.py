@@ -106,3 +106,29 @@ def change_password():
     sign_in_session(actor)
     flash("Ditt lösenord är bytt. Andra inloggningar med kontot är avslutade.", "info")
     return redirect(url_for("account.change_password"))
+
+
+@bp.route("/konto", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The signed-in user's account: which notifications to get where, password change."""
+    from est.services import notifications
+
+    session, actor = get_session(), current_actor()
+    assert actor is not None
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            notifications.set_preferences(session, actor, request.form.getlist("on_page"),
+                                          request.form.getlist("by_mail"))
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            flash("Dina val är sparade.", "info")
+            return redirect(url_for("account.profile"))
+    on_page, by_mail = notifications.preferences(session, actor)
+    return render_template("admin/profile.html", allowed=notifications.allowed_kinds(actor),
+                           labels=notifications.KIND_LABELS, on_page=on_page, by_mail=by_mail,
+                           errors=errors, mail_on=bool(current_app.config["EST_SETTINGS"]
+                                                       .smtp_url)), status
