@@ -135,3 +135,17 @@ def test_cli_exports_a_saved_version_or_refuses(client, login, runner, tmp_path)
         result = runner.invoke(args=["lagesbild", *args, "--format", "md", "-o", str(bad)])
         assert result.exit_code != 0 and not bad.exists()
     assert "--version" in result.output or "0" in result.output
+
+
+def test_staff_of_another_municipality_get_403(client, sign_in, make_area,
+                                               make_organisation, login):
+    login("coordinator")
+    assert client.post(f"/lagesbild/versioner?{Q}").status_code == 302
+    other = make_area("1880", "Örebro", bounds=(15.1, 59.2, 15.3, 59.3))
+    sign_in("coordinator", make_organisation(area=other))
+    for path in (f"/lagesbild?{Q}", f"/lagesbild/export.md?{Q}", "/lagesbild/versioner?area=1861",
+                 "/lagesbild/versioner/1?area=1861", "/lagesbild/versioner/1/export.md?area=1861"):
+        assert client.get(path).status_code == 403, path
+    assert client.post(f"/lagesbild/utkast?{Q}", data=DRAFT).status_code == 403
+    assert client.post("/lagesbild/versioner/1/beslut?area=1861",
+                       data={"decided_by": "KS", "decided_on": "2025-05-20"}).status_code == 403

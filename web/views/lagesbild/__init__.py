@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from est import access
 from est import format as sv
 from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
-from est.errors import ValidationError
+from est.errors import PermissionDenied, ValidationError
 from est.lagesbild import FORMATS, exports, parse_period, resolve_area
 from est.lagesbild.cache import LagesbildCache
 from est.lagesbild.document import build_document
@@ -76,8 +76,16 @@ def download(body: bytes, fmt: str, name: str) -> Response:
 
 
 def build_law_document(audience: str = "internal", **kw):
-    """Build the lägesbild the request asks for in the law's structure (figures cached)."""
-    return build_document(get_session(), cache(), **build_args(audience), **kw)
+    """Build the lägesbild the request asks for in the law's structure (figures cached).
+
+    Only of the user's own municipality (any, for a national account): the document carries
+    the group's texts.
+    """
+    args = build_args(audience)
+    area = resolve_area(get_session(), args["area_code"])
+    if not access.in_municipality(current_actor(), area.parent_id or area.id):
+        raise PermissionDenied("Området hör inte till din kommun.")
+    return build_document(get_session(), cache(), **args, **kw)
 
 
 BLANK_CHANGES = 3  # empty rows the form offers for new planned changes

@@ -13,7 +13,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from est import access
 from est import format as sv
 from est.audience import AUDIENCE_LABELS, AUDIENCES, parse_audience
-from est.errors import ValidationError
+from est.errors import PermissionDenied, ValidationError
 from est.lagesbild import FORMATS, parse_period, resolve_area
 from est.lagesbild import versions as service
 from est.lagesbild.group import MANAGE
@@ -31,9 +31,13 @@ from web.views.lagesbild import (
 )
 
 
-def _area():
+def _area(staff: bool = True):
+    """Return the area asked for; staff pages only of the user's own municipality."""
     settings = current_app.config["EST_SETTINGS"]
-    return resolve_area(get_session(), request.args.get("area") or settings.municipality)
+    area = resolve_area(get_session(), request.args.get("area") or settings.municipality)
+    if staff and not access.in_municipality(current_actor(), service.municipality_id(area)):
+        raise PermissionDenied("Området hör inte till din kommun.")
+    return area
 
 
 def _today():
@@ -143,7 +147,7 @@ PUBLIC_OMITTED = ("when", "actions")
 @bp.get("/lagesbild/publik")
 def public():
     """Show the newest decided lägesbild for the public (no sign-in; public audience)."""
-    area = _area()
+    area = _area(staff=False)
     v = service.latest_decided(get_session(), area)
     lb = service.frozen(v, "public") if v is not None else None
     if lb is not None:
