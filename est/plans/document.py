@@ -167,6 +167,23 @@ def yearly_report(session: Session, area_id: int, year: int, *, today: date, k: 
             tables.append(Table(f"atgarder_{p.id}", f"Åtgärder: {p.title}",
                                 ["Åtgärd", "Ansvarig", "Status", "Start", "Före", "Efter"],
                                 actions))
+        linked = list(session.scalars(select(PlanRow).where(PlanRow.promise_id == p.id)
+                                      .order_by(PlanRow.id)))
+        if linked:
+            from est.plans.status import row_status
+
+            commitments: list[TableRow] = []
+            for plan_row in linked:
+                rs = row_status(session, plan_row.cause.plan, plan_row.cause, plan_row,
+                                today=as_of, k=k, tz=tz)
+                r = rs.result
+                commitments.append([plan_row.measure,
+                                    f"{plan_row.indicator}: {plan_row.target}",
+                                    _figure(r.now if r else None),
+                                    _figure(r.before if r else None), colour_text(rs)])
+            tables.insert(0, Table(f"loften_rader_{p.id}", f"Löftena i åtgärdsplanen: {p.title}",
+                                   ["Åtgärd", "Operativt mål", "Under perioden", "Före",
+                                    "Uppföljning"], commitments))
         sections.append(Section(f"loften_{p.id}", p.title, [
             f"Period {sv.period(p.period_start, p.period_end)}."],
             tables, bullets=[i.text for i in p.items]))
@@ -187,6 +204,14 @@ def yearly_report(session: Session, area_id: int, year: int, *, today: date, k: 
     return PlanDocument(f"Uppföljning av medborgarlöften och åtgärdsplan {name} {year}", k,
                         sections, f"Framtagen {today:%Y-%m-%d} med EST lägesbild, för "
                         "kommunstyrelsen och polisen.")
+
+
+def _figure(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    return sv.number(value, 1)
 
 
 def _count(n: int, k: int) -> int | str:

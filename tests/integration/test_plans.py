@@ -183,6 +183,21 @@ def test_yearly_report_follows_up_plan(db_session, town, category):
     assert "Inga medborgarlöften gällde under 2025." in doc.sections[1].paragraphs
     body = render(doc, "docx")
     assert body[:2] == b"PK"
+    # With a promise drafted from the plan, each commitment's row is followed up in it.
+    from est.models.plans import ActionPlan
+    from est.promises.from_plan import draft_from_plan
+    from est.services.promises.from_plan import create_from_plan_draft
+
+    plan = db_session.scalar(select(ActionPlan).where(ActionPlan.area_id == area.id))
+    promise = create_from_plan_draft(db_session, coordinator, plan,
+                                     draft_from_plan(db_session, plan, layout="hallsberg"))
+    doc = yearly_report(db_session, area.id, 2025, today=TODAY)
+    section = next(s for s in doc.sections if s.key == f"loften_{promise.id}")
+    table = section.tables[0]
+    assert table.title.startswith("Löftena i åtgärdsplanen")
+    assert table.rows[0][0] == "Sanering och tillsyn"
+    assert table.rows[0][1] == "Klotter per månad i Hallsberg: Högst 2 per månad"
+    assert table.rows[0][4].startswith(("Grön", "Gul", "Röd"))
 
 
 def test_demo_plan_loads_twice_and_drafts(db_session, town):
