@@ -70,7 +70,7 @@ def test_schema_generated_reports_are_mostly_stored(client, db_session, make_are
     operation = schemathesis.openapi.from_dict(doc)["/api/v1/reports"]["POST"]
     statuses: list[int] = []
 
-    @settings(max_examples=40, database=None, derandomize=True,
+    @settings(max_examples=40, database=None, derandomize=True, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     def post(case):

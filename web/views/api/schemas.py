@@ -116,7 +116,7 @@ class ExportQuery(ReportsQuery):
 
 
 class WeekQuery(BaseModel):
-    week: str | None = Field(None, max_length=20, pattern=NO_NUL,
+    week: str | None = Field(None, max_length=8, pattern=r"^20\d\d-W(0[1-9]|[1-4]\d|5[0-3])$",
                              description="ISO week such as 2026-W46; default last week")
 
 
