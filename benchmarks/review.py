@@ -6,13 +6,18 @@ For each size a fresh database ``est_bench_review`` in the embedded cluster gets
 municipality (Hallsberg) and N reports a year spread like the demo (town-centre background,
 compact hot spots, weekday/hour patterns), loaded with COPY. A coordinator then requests the
 review page of the last complete week through the Flask test client (server time only, no
-network): the first request includes the hot spot detection for the week and is reported on
-its own; the next ``--requests`` reuse the stored run and give p50/p95.
+network): the first request includes the hot spot detection for the week and fills the review
+cache (``est.review.cache``, a per-process LRU here as in a gunicorn worker without Redis);
+the next ``--requests`` are cached views (p50/p95); ``uncached`` is the median of five views
+with the cache emptied before each (the stored run is reused: what a view costs right after a
+report of that week changed). ``--keep`` leaves the database, ``--reuse`` times first views
+again on a kept one (its hot spot runs deleted).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
 import uuid
@@ -77,6 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse a kept database of the same size (first views again)")
     args = parser.parse_args()
 
     from est.config import load_settings
@@ -84,7 +92,7 @@ def main() -> None:
     from est.migrate import upgrade
     from est.models import Organisation, User
     from est.review import Week
-    from est.services.users import hash_password
+    from est.services.users import hash_password, start_session
     from web import create_app
 
     cluster = embedded_cluster(load_settings({}))
@@ -92,21 +100,29 @@ def main() -> None:
     today = datetime.now(TZ).date()
     week = Week.containing(today - timedelta(days=7), "Europe/Stockholm")
     print(f"Review page benchmark, week {week.slug}, {args.requests} timed requests per size")
-    print(f"{'reports/year':>12} {'load s':>8} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'HTML kB':>8} {'week reports':>12} {'hot spots':>9}")
+    print(f"{'reports/year':>12} {'load s':>8} {'first ms':>9} {'uncached':>9} {'p50 ms':>8} "
+          f"{'p95 ms':>8} {'HTML kB':>8} {'week reports':>12} {'hot spots':>9}")
     for n in (int(s) for s in args.sizes.split(",")):
-        cluster.drop_database(BENCH_DB)
-        cluster.ensure_database(BENCH_DB, log=lambda _m: None)
-        url = cluster.url(BENCH_DB)
+        name = f"{BENCH_DB}_{n}"
+        if not args.reuse:
+            cluster.drop_database(name)
+        cluster.ensure_database(name, log=lambda _m: None)
+        url = cluster.url(name)
         engine = make_engine(url)
         upgrade(engine, "heads")
         t0 = time.perf_counter()
         with Session(engine) as session:
-            _load(session, n, today)
+            if args.reuse:
+                session.execute(text("DELETE FROM hotspot_run"))
+                session.execute(text("DELETE FROM user_account WHERE email = 'bench@example.se'"))
+            else:
+                _load(session, n, today)
             org = session.scalar(select(Organisation).limit(1))
             user = User(email="bench@example.se", name="Bench", role="coordinator",
                         organisation_id=org.id, password_hash=hash_password("benchmark pw 1"))
             session.add(user)
+            session.flush()
+            token = start_session(session, user.id)
             session.commit()
             user_id = user.id
         load_s = time.perf_counter() - t0
@@ -115,12 +131,19 @@ def main() -> None:
         client = app.test_client()
         with client.session_transaction() as sess:
             sess["_user_id"] = str(user_id)
+            sess["_est_sid"] = token
             sess["_fresh"] = True
         path = f"/granskning/{week.slug}"
         t0 = time.perf_counter()
         first = client.get(path)
         first_ms = (time.perf_counter() - t0) * 1000
         assert first.status_code == 200, first.status_code
+        uncached = []
+        for _ in range(5):
+            app.extensions["est_review_cache"].clear()
+            t0 = time.perf_counter()
+            client.get(path)
+            uncached.append((time.perf_counter() - t0) * 1000)
         times = []
         for _ in range(args.requests):
             t0 = time.perf_counter()
@@ -129,13 +152,14 @@ def main() -> None:
         html = res.get_data(as_text=True)
         q = statistics.quantiles(times, n=20)
         count = html.split("<strong>", 1)[1].split("</strong>", 1)[0]
-        n_hotspots = html.count('class="hotspot"')
-        print(f"{n:>12,} {load_s:>8.1f} {first_ms:>9.0f} {statistics.median(times):>8.0f} "
-              f"{q[18]:>8.0f} {len(res.data) / 1024:>8.0f} {count:>12} "
-              f"{n_hotspots:>9}")
+        n_hotspots = len(re.findall(r'class="hotspot( urgent)?"', html))
+        print(f"{n:>12,} {load_s:>8.1f} {first_ms:>9.0f} {statistics.median(uncached):>9.0f} "
+              f"{statistics.median(times):>8.0f} {q[18]:>8.0f} {len(res.data) / 1024:>8.0f} "
+              f"{count:>12} {n_hotspots:>9}")
         app.extensions["est_db"].dispose()
         engine.dispose()
-        cluster.drop_database(BENCH_DB)
+        if not args.keep:
+            cluster.drop_database(name)
 
 
 if __name__ == "__main__":
