@@ -1,4 +1,5 @@
-"""A trygghetsvandring on a phone (390 × 844, touch): plan the walk, draw the route by tapping,
+"""A trygghetsvandring on a phone (390 × 844, touch): plan the walk, draw the route by tapping and
+record it from the phone's positions ("Starta spår"), open the sheet at "Använd min position",
 add three observations with ratings by tapping the map, finish, add a proposal and turn it into
 an action, then see the observations on the review map and in the lägesbild counts."""
 
@@ -11,12 +12,21 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from geoalchemy2.shape import from_shape
+from geoalchemy2.shape import from_shape, to_shape
 from PIL import Image
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import select
 
-from est.models import Action, Area, Organisation, Photo, Report, User, WalkObservation
+from est.models import (
+    Action,
+    Area,
+    Organisation,
+    Photo,
+    Report,
+    User,
+    Walk,
+    WalkObservation,
+)
 from est.photos import read_photo
 from est.review import Week
 from est.services.users import DEMO_PASSWORD, hash_password
@@ -60,7 +70,8 @@ def test_walk_on_a_phone_counts_in_review_and_lagesbild(browser, live_server, e2
                                                         tmp_path, monkeypatch):
     monkeypatch.setenv("EST_PHOTO_DIR", str(tmp_path / "photos"))
     seed(e2e_session)
-    context = browser.new_context(**PHONE)
+    context = browser.new_context(**PHONE, permissions=["geolocation"],
+                                  geolocation={"latitude": 59.0651, "longitude": 15.1122})
     page = context.new_page()
     sign_in(page, live_server, EMAIL)
 
@@ -82,6 +93,29 @@ def test_walk_on_a_phone_counts_in_review_and_lagesbild(browser, live_server, e2
         tap_map(page, x, y)
     page.locator("#walk-draw-save").tap()
     wait_for_js(page, "document.getElementById('walk-status').textContent === 'Rutten sparad.'")
+
+    # "Starta spår": the phone's positions extend the route (sent in batches, and on stop).
+    page.locator("#walk-track").tap()
+    for lat, lon in ((59.0655, 15.1126), (59.0660, 15.1131), (59.0666, 15.1137)):
+        context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 8})
+        page.wait_for_timeout(300)
+    page.locator("#walk-track").tap()
+    wait_for_js(page, "document.getElementById('walk-status').textContent"
+                      " === 'Spårningen stoppad.'")
+    deadline = time.monotonic() + 10
+    while True:
+        e2e_session.expire_all()
+        route = e2e_session.get(Walk, walk_id).route
+        points = len(to_shape(route).coords) if route is not None else 0
+        if points >= 6 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert points >= 6, points  # three drawn + the tracked positions
+    # "Använd min position" opens the sheet at the phone's position.
+    page.locator("#walk-here").tap()
+    page.locator("#obs-form").wait_for(state="visible")
+    assert page.input_value("#obs-lat") == "59.066600"
+    page.locator("#obs-cancel").tap()
 
     # Three observations, each a tap on the map and a few taps in the sheet.
     spots = ((130, 340), (200, 390), (260, 420))
