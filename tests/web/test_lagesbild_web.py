@@ -113,7 +113,8 @@ def test_repeat_view_and_second_format_come_from_the_cache(client, login,
 def test_promise_draft_save_and_followup(client, login, fixture_reports):  # noqa: F811
     login("coordinator")
     draft = client.get(f"/promises/draft?{Q}&start=2025-05-01&end=2026-04-30")
-    assert draft.status_code == 200 and "Polisen lovar" in draft.get_data(as_text=True)
+    assert draft.status_code == 200 and "Polisen och kommunen lovar att" in draft.get_data(
+        as_text=True)
     docx = client.get(f"/promises/draft.docx?{Q}&start=2025-05-01&end=2026-04-30")
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
     saved = client.post(f"/promises?{Q}&start=2025-05-01&end=2026-04-30")
