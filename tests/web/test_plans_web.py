@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from est.models.plans import ActionPlan, ActivityPattern, PlanRow
 from est.models.promises import Promise
+from est.plans.service import row_actions as service_row_actions
 
 
 @pytest.fixture
@@ -71,6 +72,23 @@ def test_plan_flow_cause_row_status_exports_and_promise(client, sign_in, town, d
     assert r.status_code == 302
     page = client.get(f"/atgardsplan/{plan.id}").get_data(as_text=True)
     assert "Insats vid skolan" in page
+    edit = f"/atgardsplan/{plan.id}/rader/{row.id}/andra"
+    form = client.get(edit).get_data(as_text=True)
+    assert 'value="Färre än 2025"' in form and "Kommunpolis" in form
+    assert f'<option value="{pattern.id}" selected>' in form
+    bad = client.post(edit, data={"csrf_token": token, "measure": "Riktade insatser",
+                                  "indicator_kind": "count_per_month", "target": "x" * 301})
+    assert bad.status_code == 400 and 'id="e-target"' in bad.get_data(as_text=True)
+    ok = client.post(edit, data={
+        "csrf_token": token, "measure": "Riktade insatser", "indicator_kind":
+        "count_per_month", "indicator_ref": "narkotika", "target": "Högst 1 per månad",
+        "target_value": "1", "organisation_id": str(polis.id),
+        "activity_pattern_id": str(pattern.id),
+        "action_ids": [str(a.id) for a in service_row_actions(db_session, row.id)]})
+    assert ok.status_code == 302
+    db_session.refresh(row)
+    assert (row.target, row.target_value) == ("Högst 1 per månad", 1.0)
+    assert [a.title for a in service_row_actions(db_session, row.id)] == ["Insats vid skolan"]
     dash = client.get(f"/atgardsplan/{plan.id}/status").get_data(as_text=True)
     assert "Åtgärdsplanens status" in dash and "Riktade insatser" in dash
     for fmt, magic in (("docx", b"PK"), ("xlsx", b"PK"), ("pdf", b"%PDF")):

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from est import access
 from est.errors import ValidationError
@@ -127,7 +128,7 @@ def _show(plan_id: int, errors: dict | None = None, form: dict | None = None,
             session, plan.area_id, *basis, tz=_settings().timezone)
     return render_template(
         "plans/show.html", plan=plan, status=status, manage=manage, errors=errors or {},
-        form=form or {}, anchor=anchor, choices=choices, basis=_basis(plan),
+        form=form or MultiDict(), anchor=anchor, choices=choices, basis=_basis(plan),
         link_labels=LINK_LABELS, colours=COLOURS, colour_sv=COLOUR_SV, judgements=JUDGEMENTS,
         kinds=KINDS, kind_labels=KIND_LABELS, statuses=PLAN_STATUSES, status_sv=STATUS_SV,
         patterns=library.list_patterns(session), versions=_versions(plan.area_id),
@@ -222,6 +223,40 @@ def new_action(plan_id: int, row_id: int):
         return _show(plan_id, errors={f"a{row_id}-{k}": v for k, v in exc.errors.items()},
                      form=request.form, anchor=f"rad-{row_id}")
     return redirect(url_for("plans.show", plan_id=plan_id) + f"#rad-{row_id}")
+
+
+@bp.route("/atgardsplan/<int:plan_id>/rader/<int:row_id>/andra", methods=["GET", "POST"])
+@permission_required("action.manage")
+def edit_row(plan_id: int, row_id: int):
+    """Change a row: measure, activity, actions, indicator, target, when, who."""
+    _same_plan(plan_id, row_id=row_id)
+    session = get_session()
+    plan, row = _plan(plan_id), service.get_row(session, row_id)
+    errors: dict = {}
+    if request.method == "POST":
+        data = {f: request.form.get(f, "") for f in FORM_FIELDS}
+        data["action_ids"] = request.form.getlist("action_ids")
+        data["judgement"], data["judgement_note"] = row.judgement, row.judgement_note
+        try:
+            service.update_row(session, current_actor(), row_id, data)
+        except ValidationError as exc:
+            errors = exc.errors
+        else:
+            return redirect(url_for("plans.show", plan_id=plan_id) + f"#rad-{row_id}")
+        form = request.form
+    else:
+        values = [(f, "" if getattr(row, f) is None else str(getattr(row, f)))
+                  for f in FORM_FIELDS if f != "regular_work"]
+        values += [("regular_work", "1")] if row.regular_work else []
+        values += [("action_ids", str(a.id)) for a in service.row_actions(session, row_id)]
+        form = MultiDict(values)
+    return render_template(
+        "plans/row_edit.html", plan=plan, row=row, form=form, errors=errors,
+        patterns=library.list_patterns(session), kinds=KINDS, kind_labels=KIND_LABELS,
+        actions=list_actions(session, plan.area_id),
+        organisations=service.organisations(session, plan.area_id),
+        promises=list(session.scalars(select(Promise).where(Promise.area_id == plan.area_id)))
+    ), 400 if errors else 200
 
 
 @bp.post("/atgardsplan/<int:plan_id>/rader/<int:row_id>/ta-bort")
