@@ -349,3 +349,20 @@ def test_ratings_summary_and_documents(db_session, coordinator, walk):
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "Ny belysning" in cells and "saknas" in cells
     assert "Trasig lampa <script>alert(1)</script>" in cells
+
+
+def test_printed_walk_map_uses_the_tile_server_and_says_when_unreachable(
+        db_session, coordinator, walk, tmp_path):
+    from est.printmap import NOTE_UNREACHABLE, TileSource
+    from tests.tileserver import serve_tiles
+
+    store.set_route(db_session, coordinator, walk.id, [list(STATION), list(TUNNEL)])
+    _obs(db_session, coordinator, walk, TUNNEL, safety=2)
+    report = summary.walk_report(db_session, walk)
+    with serve_tiles() as tiles:
+        png, note = documents.draw_walk_map(report, TileSource(tiles.url, tmp_path / "a"), "© T")
+    assert note is None and tiles.requests and png.startswith(b"\x89PNG")
+    dead = TileSource("http://127.0.0.1:9/tiles/{z}/{x}/{y}.png", tmp_path / "b", timeout_s=0.5)
+    png, note = documents.draw_walk_map(report, dead, "© T")
+    assert note == NOTE_UNREACHABLE and png.startswith(b"\x89PNG")
+    assert "Bakgrundskarta saknas" in documents.to_html(report, png, note)

@@ -78,7 +78,6 @@
     }
     document.getElementById("obs-lat").value = latlng.lat.toFixed(6);
     document.getElementById("obs-lon").value = latlng.lng.toFixed(6);
-    document.getElementById("obs-at").value = new Date().toISOString();
     errorsBox.hidden = true;
     form.hidden = false;
     document.body.classList.add("sheet-open");
