@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 TEXT = combined(200)
 
 
-def store_payloads(session) -> int:
+def store_payloads(session) -> tuple[int, int]:
     """A plan with TEXT in every free-text field and an own activity with TEXT; the plan id."""
     load_demo(session)
     ensure_demo_accounts(session)
@@ -59,18 +59,19 @@ def store_payloads(session) -> int:
     service.create_row_action(session, actor, row.id, {
         "title": TEXT, "organisation_id": org.id, "starts_on": today - timedelta(days=30)})
     session.commit()
-    return plan.id
+    return plan.id, row.id
 
 
 def test_no_plan_payload_runs(page, live_server, e2e_session):
-    plan_id = store_payloads(e2e_session)
+    plan_id, row_id = store_payloads(e2e_session)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, live_server)
     base = f"{live_server}/atgardsplan"
     paths = [base, f"{base}/{plan_id}", f"{base}/{plan_id}/status",
-             f"{base}/uppfoljning", f"{live_server}/aktiviteter"]
+             f"{base}/uppfoljning", f"{live_server}/aktiviteter",
+             f"{base}/{plan_id}/rader/{row_id}/andra"]
     paths += [f"{base}/{plan_id}/medborgarloften?layout={key}" for key in LAYOUTS]
     for url in paths:
         visit(page, url)
