@@ -1,19 +1,21 @@
 """Done-when of issue 15 in headless Chromium, with real mail from a loopback SMTP server:
-a resident reports, gets the receipt e-mail, looks up the status and gets the "publicerad"
-e-mail after a coordinator publishes; an admin invites a user who sets a password from the
-e-mailed link and signs in."""
+a resident reports with a photo, gets the receipt e-mail, looks up the status and gets the
+"publicerad" e-mail after a coordinator publishes (and sees the photo); an admin invites a
+user who sets a password from the e-mailed link and signs in."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 
 import pytest
+from PIL import Image
 
 from est.demo import DEMO_CODE, DEMO_PLACES, load_demo
 from est.services.reports import replace_places
 from est.services.users import ensure_demo_accounts
-from tests.e2e.waiting import sign_in
+from tests.e2e.waiting import sign_in, wait_for_js
 from tests.integration.test_resident_mail import Inbox, free_port, text_of
 from tests.servers import serve_app
 
@@ -37,10 +39,11 @@ def inbox() -> Iterator[tuple[str, Inbox]]:
 
 
 @pytest.fixture
-def mail_server(e2e_database_url, e2e_session, inbox, tmp_path) -> Iterator[str]:
+def mail_server(e2e_database_url, e2e_session, inbox, tmp_path, monkeypatch) -> Iterator[str]:
     """The app with e-mail on, served on loopback, over the demo data."""
     from web import create_app
 
+    monkeypatch.setenv("EST_PHOTO_DIR", str(tmp_path / "photos"))
     load_demo(e2e_session)
     replace_places(e2e_session, DEMO_CODE, DEMO_PLACES)
     ensure_demo_accounts(e2e_session)
@@ -65,13 +68,27 @@ def link(message, base: str, path: str) -> str:
     return match.group(0)
 
 
-def test_resident_report_receipt_status_and_published_mail(page, mail_server, inbox):
+def phone_photo() -> bytes:
+    """A JPEG as a phone writes it: with EXIF and GPS coordinates."""
+    image = Image.new("RGB", (120, 90), (40, 120, 200))
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps[2], gps[4] = (59.0, 3.0, 54.0), (15.0, 6.0, 44.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_resident_report_receipt_status_and_published_mail(page, mail_server, inbox,
+                                                           e2e_session):
     base, box = mail_server, inbox[1]
     page.goto(base + "/rapportera")
     page.select_option("#category", "klotter")
     page.select_option("#place", index=1)
     page.fill("#description", "Klotter på muren vid torget")
     page.fill("#contact", "boende@example.se")
+    page.set_input_files("#photo", files=[{"name": "IMG_0042.jpg", "mimeType": "image/jpeg",
+                                           "buffer": phone_photo()}])
     page.click("#submit-report")
     page.wait_for_url("**/rapportera/tack/EST-*")
     ref = page.text_content("#reference").strip()
@@ -88,6 +105,12 @@ def test_resident_report_receipt_status_and_published_mail(page, mail_server, in
     page.goto(base + "/moderering/")
     page.click(f"text={ref}")
     page.wait_for_selector("#publish")
+    # the photo is there for the coordinator, loaded, without its EXIF
+    photo = page.locator(".report-photos img").first
+    photo.wait_for()
+    wait_for_js(page, "document.querySelector('.report-photos img').naturalWidth === 120")
+    stored = page.request.get(base + photo.get_attribute("src"))
+    assert stored.status == 200 and b"Exif" not in stored.body()
     page.click("#publish")
     page.wait_for_url("**/moderering/")
 
