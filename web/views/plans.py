@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from est import access
 from est.errors import ValidationError
 from est.lagesbild.render import html_fragment
+from est.models import Area
 from est.models.plans import JUDGEMENTS, PLAN_STATUSES, LagesbildVersion
 from est.models.promises import Promise
 from est.plans import findings, library, service
@@ -69,7 +70,7 @@ def _basis(plan) -> tuple[date, date]:
 
 def _lagesbild(plan):
     start, end = _basis(plan)
-    area = get_session().get(type(_area()), plan.area_id)
+    area = get_session().get(Area, plan.area_id)
     s = _settings()
     return cache().build(get_session(), area_code=area.code, start=start, end=end,
                          min_cell=min_cell(), audience="internal", tz=s.timezone,
