@@ -15,7 +15,8 @@ commit order: a late commit adds a row), so a stale entry is never read again; i
 Stored hot spot runs are not in the version: the run the review uses is a function of those
 reports and the code; a cached run deleted since is noticed on reading (computed afresh).
 
-The entry holds the hot spot run's id, the totals, the weekday × hour matrix, the points or
+The entry holds the hot spot run's id and its places' counts per category in the period, the
+totals, the weekday × hour matrix, the points or
 cells and the time precision notes as JSON. The store is :class:`est.public_cache.PublicCache`:
 Redis when ``REDIS_URL`` is set (shared by every gunicorn worker and the ``est worker`` that
 precomputes the week), otherwise an LRU per process. Hot spot rows (names, actions) and the
@@ -42,7 +43,7 @@ from est.weeks import Period, Week
 from geo.hotspots.emerging import MAX_PRIOR_WEEKS
 
 log = logging.getLogger(__name__)
-SCHEMA = 1
+SCHEMA = 2  # bump when an entry's layout changes
 MAX_ENTRIES = 128  # per process without Redis
 COMPACT_ABOVE = 4  # change rows per day read before the area's rows are compacted
 

@@ -61,13 +61,15 @@ class HotspotRow:
 
 
 def hotspot_rows(session: Session, run: HotspotRun, area: Area, district: Area | None, *,
-                 complete: bool = True, period: Period | None = None) -> list[HotspotRow]:
+                 complete: bool = True, period: Period | None = None,
+                 counts: dict[int, list[tuple]] | None = None) -> list[HotspotRow]:
     """Return the run's hot spots (inside ``district`` if given), named and ranked by urgency.
 
     ``complete`` False (the period is still in progress) leaves out the change against the
     4-week mean: a part week is no drop. ``period`` (default: the run's week) is what the
     counts cover: a month counts its reports in each place, month-dated ones included, and
-    compares them with the 4-week mean scaled to the month's length.
+    compares them with the 4-week mean scaled to the month's length. ``counts`` are the
+    :func:`week_categories` of the run and period when already known (the review cache).
     """
     stmt = select(Hotspot).where(Hotspot.run_id == run.id).order_by(Hotspot.rank)
     if district is not None:
@@ -76,7 +78,7 @@ def hotspot_rows(session: Session, run: HotspotRun, area: Area, district: Area |
     labels = dict(session.execute(select(Category.code, Category.label_sv)).all())
     names = places.names_for_hotspots(session, area.id,
                                       [(h.lineage_id, h.polygon) for h in hotspots])
-    week = week_categories(session, run, area, period)
+    week = counts if counts is not None else week_categories(session, run, area, period)
     scale = 1.0 if period is None else period.length / 7
     rows = [_row(h, name, labels, week.get(h.id, []), complete, scale)
             for h, name in zip(hotspots, names, strict=True)]

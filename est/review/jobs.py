@@ -1,12 +1,12 @@
 """The review's hot spot run as a background job, keyed by the data it reads.
 
-A first visit of a week (or month) whose hot spots are not yet stored asks
-:func:`run_or_job`: a stored run for the same window, parameters and data is returned at
-once; otherwise :func:`detect_week` is enqueued with the key
-``hotspots:<kommunkod>:<window start>:<parameters>:<data version>``, so two coordinators
-opening the same week start one job, and a changed report gives a new key (a new run).
-Without Redis the job runs inline and the run is returned as before; with Redis the page
-shows that the hot spots are being computed and polls the job.
+A view of a week (or month) that is not in the review cache asks :func:`run_or_job`, which
+enqueues :func:`detect_week` with the key ``hotspots:<kommunkod>:<week>:<crs>:<data
+version>`` (the review cache's version of the days the run may read), so two coordinators
+opening the same week start one job, and a changed report gives a new key. The job returns
+the stored run for the same window, parameters and data, or detects and stores one.
+Without Redis the run is found or detected in the request's own session, as before; with
+Redis the page shows that the hot spots are being computed and polls the job.
 """
 
 from __future__ import annotations
@@ -52,29 +52,24 @@ def detect_week(area_code: str, week_slug: str, tz: str, crs: int) -> dict:
         return {"run_id": run.id}
 
 
-def job_key(area: Area, req: hotspot_service.RunRequest, version: str) -> str:
-    """Return the idempotency key of the run of ``req`` on data ``version``."""
-    return f"hotspots:{area.code}:{req.start.isoformat()}:{req.params_hash()[:16]}:{version}"
+def job_key(area: Area, week: Week, crs: int, version: str) -> str:
+    """Return the idempotency key of the run of ``week`` on data ``version``."""
+    return f"hotspots:{area.code}:{week.slug}:{crs}:{version}"
 
 
 def run_or_job(session: Session, area: Area, week: Week, crs: int) -> RunState:
     """Return the stored run of ``week``, or start (or join) the job that computes it.
 
-    Without Redis the run is detected in ``session`` itself, as before jobs existed (one
-    transaction, and nothing to wait for).
+    The request itself never reads the reports: the key is the review's data version
+    (:func:`est.review.cache.data_version`, read from the change log), and the job finds the
+    stored run or detects one. Without Redis the run is found or detected in ``session``
+    itself, as before jobs existed (one transaction, nothing to wait for).
     """
+    from est.review.cache import data_version
+
     if jobs.runs_inline():
         return detect_in(session, area, week, crs)
-    try:
-        req = hotspot_service.resolve_request(session, area_code=area.code, start=week.start,
-                                              end=week.end, crs=crs, tz=week.tz)
-    except ValidationError as exc:
-        return RunState(message="; ".join(exc.errors.values()))
-    version = hotspot_service.data_version(session, req)
-    run = hotspot_service.find_run(session, req, version)
-    if run is not None:
-        return RunState(run=run)
-    key = job_key(area, req, version)
+    key = job_key(area, week, crs, data_version(session, area, week, week))
     failed = jobs.get(jobs.job_id_for(key))
     if failed is not None and failed.status == "failed" and failed.ended_at is not None and (
             datetime.now(UTC) - _aware(failed.ended_at) < RETRY_FAILED_AFTER):

@@ -21,7 +21,7 @@ from est.queries import shown_cells
 from est.review import cache as review_cache
 from est.review import queries
 from est.review.cache import ReviewCache
-from est.review.hotspots import HotspotRow, hotspot_rows
+from est.review.hotspots import HotspotRow, hotspot_rows, week_categories
 from est.review.jobs import RunState, detect_in, run_or_job
 from est.review.queries import Filters
 from est.services import actions as action_service
@@ -157,8 +157,9 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
         if cache is not None and key is not None and state.job is None:
             cache.put(key, core)
     run = state.run
+    counts = {int(k): [tuple(c) for c in v] for k, v in core["week_categories"].items()}
     rows = hotspot_rows(session, run, area, district, complete=not in_progress,
-                        period=month) if run else []
+                        period=month, counts=counts) if run else []
     by_lineage: dict = {}
     for a in action_service.list_actions(session, area.id,
                                          lineage_ids=[r.hotspot.lineage_id for r in rows]):
@@ -203,8 +204,11 @@ def _core(session: Session, area: Area, district: Area | None, week: Period, fil
         cells = shown_cells(queries.cells(session, area, district, week, filters, crs),
                             1 if individual else min_cell)
     date_only, month_only = queries.precision_notes(session, area, district, week, filters)
+    month = week if isinstance(week, Month) else None
+    counts = week_categories(session, state.run, area, month) if state.run is not None else {}
     return {
         "run_id": state.run.id if state.run is not None else None,
+        "week_categories": {str(k): v for k, v in counts.items()},
         "run_message": state.message, "totals": totals, "so_far": so_far,
         "matrix": queries.matrix(session, area, district, week, filters),
         "points": points, "cells": cells, "date_only": date_only,
