@@ -91,13 +91,17 @@ def check_url(url: str) -> str:
     if not url or len(url) > MAX_URL or "\x00" in url or any(c.isspace() for c in url):
         raise ValidationError(f"give an http(s) URL of at most {MAX_URL} characters",
                               field="url")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError("the URL cannot be read", field="url") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ValidationError("the URL must start with http:// or https:// and name a host",
                               field="url")
     if parts.username or parts.password:
         raise ValidationError("the URL may not hold a user name or password", field="url")
-    host = parts.hostname.lower().rstrip(".")
+    host = hostname.lower().rstrip(".")
     if host in METADATA_HOSTS:
         raise ValidationError("cloud metadata addresses are refused", field="url")
     try:

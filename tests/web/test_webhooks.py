@@ -160,7 +160,8 @@ def test_removed_hooks_get_nothing(runner, db_session, hallbo, make_report, make
 @pytest.mark.parametrize("url", [
     "ftp://example.se/hook", "http://169.254.169.254/latest/meta-data/",
     "http://metadata.google.internal/", "http://[fe80::1]/hook", "http://user:pw@example.se/",
-    "javascript:alert(1)", "http://", "http://exa mple.se/"])
+    "javascript:alert(1)", "http://", "http://exa mple.se/", "http://[", "http://[::1",
+    "http://example.se:99999/"])
 def test_ssrf_targets_are_refused(db_session, hallbo, url):
     with pytest.raises(ValidationError) as refused:
         webhooks.add_webhook(db_session, "Hallbo AB", url)

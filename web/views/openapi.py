@@ -175,6 +175,14 @@ OPEN311_PATHS: dict[str, dict] = {
 }
 
 
+# OpenAPI links: where an answer's values feed the next call (schemathesis follows them).
+LINKS = {
+    ("/api/v1/webhooks", "post", "201"): {"DeleteWebhook": {
+        "operationId": "deleteWebhook", "parameters": {"hook_id": "$response.body#/id"},
+        "description": "Remove the webhook just created"}},
+}
+
+
 def _open311_paths() -> dict[str, dict]:
     """The Open311 section: every path also as ``.xml``, and the discovery documents."""
     paths = copy.deepcopy(OPEN311_PATHS)
@@ -226,6 +234,8 @@ def document() -> dict:
                 for status, media in _media_of(path).items():
                     _media(operation, status, media)
         doc.pop("tags", None)
+        for (path, method, status), links in LINKS.items():
+            doc["paths"][path][method]["responses"][status]["links"] = links
         doc["paths"].update(_open311_paths())
         cached = current_app.extensions["est_openapi"] = doc
     return copy.deepcopy(cached)
