@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def main() -> None:
     if not Path(args.data).exists():
         print(f"skipped: {args.data} not found")
         return
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     table = read_points_csv(args.data, None, tz=TZ)
     t = np.asarray(table.t, dtype="datetime64[s]")
     end = None
@@ -108,7 +109,8 @@ def main() -> None:
                   f"{100 * r['area_share']:.3f} | {r['hit_rate']:.3f} | {_f(r['pai'], 1)} | "
                   f"{_f(r['pei'], 2)} | {_f(r['jaccard'], 2)} | "
                   f"{f'{secs:.0f}' if i == 0 else ''} |")
-    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU "
+          f"(load average at the end {os.getloadavg()[0]:.1f})")
 
 
 def _f(v: float, d: int) -> str:

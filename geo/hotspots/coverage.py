@@ -54,6 +54,8 @@ SCORE_Z_TEXT = ("Poisson z against the scan's local background: places (relaxed 
 
 _MEMO: dict = {}
 _MEMO_SIZE = 32
+_OUTLINES: dict = {}
+_OUTLINES_SIZE = 50_000
 
 
 def _memo(fn: Callable, x: np.ndarray, y: np.ndarray, p: dict | None):
@@ -396,11 +398,14 @@ def _cell_outlines(keys: np.ndarray, comp: np.ndarray, cell_m: float,
     """Return each component's closed cell outline (metres), in component order.
 
     ``cache`` maps a component's cells (bytes of its sorted keys) to its outline, so the
-    bisection in :func:`_take` only outlines the components that changed.
+    bisection in :func:`_take` only outlines the components that changed; outlines are also
+    remembered across calls (the same places come back month after month).
     """
     if keys.size == 0:
         return []
     cache = {} if cache is None else cache
+    if len(_OUTLINES) > _OUTLINES_SIZE:
+        _OUTLINES.clear()
     cx, cy = grid.unpack(keys)
     order = np.argsort(comp, kind="stable")
     bounds = np.searchsorted(comp[order], np.arange(int(comp.max()) + 2))
@@ -416,11 +421,12 @@ def _cell_outlines(keys: np.ndarray, comp: np.ndarray, cell_m: float,
             out.append(next(squares))
             continue
         idx = order[a:b]
-        tag = keys[idx].tobytes()
-        shape = cache.get(tag)
+        tag = (cell_m, keys[idx].tobytes())
+        shape = cache.get(tag) or _OUTLINES.get(tag)
         if shape is None:
             shape = outline((cx[idx] + 0.5) * cell_m, (cy[idx] + 0.5) * cell_m, cell_m=cell_m)
-            cache[tag] = shape
+            _OUTLINES[tag] = shape
+        cache[tag] = shape
         out.append(shape)
     return out
 

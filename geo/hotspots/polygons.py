@@ -57,11 +57,12 @@ def cell_outline(
     cells = np.unique(np.column_stack([ix, iy]), axis=0)
     boxes = shapely.box(cells[:, 0] * cell_m, cells[:, 1] * cell_m,
                         (cells[:, 0] + 1) * cell_m, (cells[:, 1] + 1) * cell_m)
-    shape = shapely.union_all(boxes)
+    # Grid cells share whole edges and never overlap: a coverage union is exact and faster.
+    shape = shapely.coverage_union_all(boxes)
     if r > 0 and cells.shape[0] > 1:
         closed = shapely.buffer(shapely.buffer(shape, r, quad_segs=4), -r, quad_segs=4)
         # The closing never removes a cell; union guards against rounding at the edges.
-        shape = shapely.union_all([closed, shape])
+        shape = shapely.union(closed, shape)
     # Drop the collinear vertices the buffers leave along straight cell edges.
     return shapely.normalize(shapely.simplify(shapely.make_valid(shape), 0.01))
 
