@@ -33,5 +33,8 @@ def structure_for(session: Session, lb: Lagesbild, area, group: GroupInput,
     rules = protection(lb.audience, lb.min_cell)
     sources = inputs.sources(session, area, lb.start, lb.end, tz=tz, k=rules.k)
     other = inputs.other_information(session, area, lb.start, lb.end, tz=tz, protection=rules)
+    walks = inputs.walks(session, area, lb.start, lb.end, tz=tz, audience=lb.audience)
+    if walks is not None:
+        other = {"table_walks": walks, **other}
     return law.structure(lb, group, sources, other)
 

@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import importlib
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from est import format as sv
 from est.audience import Protection
+from est.inputs.scope import scope_of
 from est.lagesbild.suppress import Hidden, suppress
 from est.models import Area
+from est.models.inputs import Walk, WalkObservation, WalkProposal
 
-# Sources whose n counts single reports or events: small ones are hidden outside the group.
-COUNTED_SOURCES = ("reports", "trygghetsvandringar", "digital_vandring", "polisens_handelser")
+# Sources whose n counts residents' or citizens' single reports or events: small ones are
+# hidden outside the group. (A safety walk's observations are the walkers' own findings, shown
+# per walk in "Annan information".)
+COUNTED_SOURCES = ("reports", "digital_vandring", "polisens_handelser")
 
 
 def sources(session: Session, area: Area, start: date, end: date, *, tz: str,
@@ -83,3 +90,42 @@ def _protect_counts(table: dict, col: int, derived: tuple[int, ...],
             for j in derived:
                 rows[i][j] = label
     return {**table, "rows": rows}
+
+
+def walks(session: Session, area: Area, start: date, end: date, *, tz: str,
+          audience: str) -> dict | None:
+    """Return the safety walks held in the period as a document table (None when none).
+
+    One row per walk: title (internal only; others see "Trygghetsvandring"), date,
+    participants (a count), observations, mean perceived safety (1–5) and proposals.
+    """
+    scope = scope_of(session, area.id, tz)
+    lo, hi = scope.window(start, end)
+    obs = (select(func.count(WalkObservation.id), func.avg(WalkObservation.safety))
+           .where(WalkObservation.walk_id == Walk.id).correlate(Walk))
+    proposals = (select(func.count(WalkProposal.id))
+                 .join(WalkObservation, WalkObservation.id == WalkProposal.observation_id)
+                 .where(WalkObservation.walk_id == Walk.id).correlate(Walk).scalar_subquery())
+    n_obs = obs.with_only_columns(func.count(WalkObservation.id)).scalar_subquery()
+    mean = obs.with_only_columns(func.avg(WalkObservation.safety)).scalar_subquery()
+    rows = session.execute(
+        select(Walk.title, Walk.starts_at, Walk.participants, n_obs, mean, proposals)
+        .where(Walk.area_id.in_(scope.ids), Walk.starts_at >= lo, Walk.starts_at < hi,
+               (Walk.status != "planned") | (n_obs > 0))
+        .order_by(Walk.starts_at)).all()
+    if not rows:
+        return None
+    zone = ZoneInfo(tz)
+    out = []
+    for title, starts_at, participants, n, avg, props in rows:
+        total = (participants or {}).get("total")
+        out.append([title if audience == "internal" else "Trygghetsvandring",
+                    starts_at.astimezone(zone).date().isoformat(),
+                    total if isinstance(total, int) else None, int(n),
+                    sv.number(float(avg), 1) if avg is not None else None, int(props)])
+    return {"title": "Trygghetsvandringar under perioden",
+            "columns": ["Vandring", "Datum", "Deltagare", "Observationer",
+                        "Upplevd trygghet (1–5, medel)", "Förslag på åtgärder"],
+            "rows": out,
+            "note": "Upplevd trygghet: 1 = mycket otryggt, 5 = mycket tryggt. Deltagare "
+                    "räknas, aldrig namn."}

@@ -129,7 +129,7 @@ def consequences(lb: Lagesbild, group: GroupInput) -> Section:
 
 # Tables of the other information shown with the walks, dialogues and surveys; the rest go
 # with the official statistics.
-HELD_TABLES = ("table_dialogue_themes", "table_surveys")
+HELD_TABLES = ("table_walks", "table_dialogue_themes", "table_surveys")
 
 
 def _other_table(key: str, value: dict) -> Table:

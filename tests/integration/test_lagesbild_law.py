@@ -223,3 +223,27 @@ def test_report_counts_from_the_inputs_are_protected_for_the_audience():
     partner = _protect_counts(table, 2, (3,), protection("partner", 5))["rows"]
     assert partner[0][2:] == ["<5", "<5"] and partner[2][2] == 12
     assert _protect_counts(table, 2, (3,), protection("internal", 5))["rows"] == table["rows"]
+
+
+def test_safety_walks_held_are_listed_titles_only_internally(db_session,
+                                                             fixture_reports):  # noqa: F811
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import Point
+
+    from est.models.inputs import Walk, WalkObservation
+
+    walk = Walk(area_id=fixture_reports.id, title="Kvällsvandring runt stationen",
+                starts_at=at(2025, 3, 25, 19), status="finished", participants={"total": 12})
+    for safety in (2, 3, None):
+        walk.observations.append(WalkObservation(geom=from_shape(Point(*STATION), srid=4326),
+                                                 observed_at=at(2025, 3, 25, 19),
+                                                 safety=safety))
+    db_session.add(walk)
+    db_session.flush()
+    internal = build_document(db_session, **KW, audience="internal")
+    assert internal.table("walks").rows == [
+        ["Kvällsvandring runt stationen", "2025-03-25", 12, 3, "2,5", 0]]
+    public = build_document(db_session, **KW, audience="public")
+    assert public.table("walks").rows[0][0] == "Trygghetsvandring"
+    held = {r[0]: r for r in public.table("other_inputs").rows}
+    assert held["Trygghetsvandringar"][1] == "Ja"
