@@ -188,6 +188,7 @@
       } else { drawLine.setLatLngs(drawn); }
       say("Ruttpunkter: " + drawn.length + ". Tryck Spara rutt när du är klar.");
       drawSave.hidden = drawn.length < 2;
+      map.invalidateSize();
       return;
     }
     openSheet(e.latlng);
@@ -200,6 +201,7 @@
       drawn = [];
       if (drawLine) { map.removeLayer(drawLine); drawLine = null; }
       drawSave.hidden = true;
+      map.invalidateSize();
       say("Tryck i kartan där du står för att göra en observation.");
     } else {
       closeSheet();
@@ -217,6 +219,7 @@
       drawButton.setAttribute("aria-pressed", "false");
       drawButton.textContent = "Rita rutt";
       drawSave.hidden = true;
+      map.invalidateSize();
       say("Rutten sparad.");
     }).catch(function () { say("Rutten sparades inte. Försök igen."); });
   });
@@ -227,6 +230,7 @@
   if (navigator.geolocation) {
     here.hidden = false;
     track.hidden = false;
+    map.invalidateSize();
     here.addEventListener("click", function () {
       say("Hämtar din position …");
       navigator.geolocation.getCurrentPosition(function (pos) {
