@@ -30,6 +30,7 @@ from est.services.actions import list_actions
 from web.auth import current_actor, permission_required
 from web.db import get_session
 from web.views.lagesbild import cache, download, min_cell
+from web.views.tenancy import current_code
 
 bp = Blueprint("plans", __name__)
 COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
@@ -48,7 +49,7 @@ def _today() -> date:
 
 
 def _area():
-    return area_by_code(get_session(), _settings().municipality)
+    return area_by_code(get_session(), current_code())
 
 
 def _plan(plan_id: int):
@@ -309,7 +310,7 @@ def promise_draft(plan_id: int):
     plan = _plan(plan_id)
     draft = _draft(plan)
     return render_template("plans/draft.html", plan=plan, draft=draft,
-                           body=html_fragment(draft), layouts=LAYOUTS,
+                           body=_focusable(html_fragment(draft)), layouts=LAYOUTS,
                            layout=request.values.get("layout") or DEFAULT_LAYOUT,
                            manage=access.can(current_actor(), "promise.manage"))
 
@@ -341,7 +342,13 @@ def yearly():
                         tz=_settings().timezone)
     if fmt:
         return download(render(doc, fmt), fmt, f"uppfoljning-{year}")
-    return render_template("plans/yearly.html", doc=doc, body=html_fragment(doc), year=year)
+    return render_template("plans/yearly.html", doc=doc, body=_focusable(html_fragment(doc)),
+                           year=year)
+
+
+def _focusable(html: str) -> str:
+    """Let keyboard users scroll the wide tables of a document fragment (tabindex)."""
+    return html.replace('<table class="lb"', '<table class="lb" tabindex="0"')
 
 
 @bp.route("/aktiviteter", methods=["GET", "POST"])
