@@ -39,6 +39,8 @@ NOTE_MAX = 4000
 _INPUTS = [
     ("walk t", "t.area_id = ANY(:areas)"),
     ("walk_observation t JOIN walk w ON w.id = t.walk_id", "w.area_id = ANY(:areas)"),
+    ("walk_proposal t JOIN walk_observation o ON o.id = t.observation_id "
+     "JOIN walk w ON w.id = o.walk_id", "w.area_id = ANY(:areas)"),
     ("digital_walk t", "t.area_id = ANY(:areas)"),
     ("dialogue t", "t.area_id = ANY(:areas)"),
     ("dialogue_theme t JOIN dialogue d ON d.id = t.dialogue_id", "d.area_id = ANY(:areas)"),
