@@ -204,3 +204,25 @@ def test_admins_manage_hooks_through_the_api(client, sign_in, db_session, hallbo
         deleted = client.delete(f"/api/v1/webhooks/{hook['id']}")
         assert deleted.get_json() == {"id": hook["id"], "active": False}
         assert client.delete("/api/v1/webhooks/999999").status_code == 404
+
+
+def test_an_action_marked_done_is_delivered_to_its_organisation(db_session, hallbo,
+                                                                make_actor, category):
+    from est.services import actions
+
+    area, org = hallbo
+    coordinator = make_actor("coordinator", org=org)
+    with receiver([]) as (url, seen):
+        webhooks.add_webhook(db_session, org.id, url)
+        action = actions.create_action(db_session, coordinator, area_id=area.id, data={
+            "category_id": str(category("klotter").id), "title": "Sanering vid stationen",
+            "organisation_id": str(org.id), "starts_on": "2026-11-02"})
+        actions.update_action(db_session, coordinator, action.id, {"status": "in_progress"})
+        assert seen == []  # only done is an event
+        actions.update_action(db_session, coordinator, action.id, {"status": "done"})
+        actions.update_action(db_session, coordinator, action.id, {"outcome_note": "Klart"})
+        [delivery] = seen  # done once, not again on a later edit
+    body = json.loads(delivery["body"])
+    assert body["event"] == "action.done"
+    assert body["action"] == {"id": action.id, "title": "Sanering vid stationen",
+                              "status": "done", "place_name": None}
