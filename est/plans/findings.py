@@ -146,3 +146,34 @@ def held_sources(session: Session, area_id: int, start: date, end: date,
     return [HeldSource(s.key, s.label_sv, s.n, s.detail_sv, names.get(s.key, ()))
             for s in declared_sources(session, area_id, start, end, tz)
             if s.used and s.key in INPUT_KEYS]
+
+
+def plan_basis(session: Session, plan, today: date) -> tuple[date, date]:
+    """Return the lägesbild period a plan answers: its saved version's, else the year before
+    its start (at most up to yesterday)."""
+    from est.models.plans import LagesbildVersion
+
+    if plan.lagesbild_version_id:
+        version = session.get(LagesbildVersion, plan.lagesbild_version_id)
+        if version is not None:
+            return version.period_start, version.period_end
+    end = min(plan.period_start, today) - timedelta(days=1)
+    return end - timedelta(days=364), end
+
+
+def saved_lagesbild(session: Session, plan) -> Lagesbild | None:
+    """Return the internal lägesbild of the plan's saved version exactly as it was saved (the
+    figures frozen with the fingerprint), or None when the plan has no saved version."""
+    from est.errors import NotFound
+    from est.lagesbild.versions import frozen
+    from est.models.plans import LagesbildVersion
+
+    if not plan.lagesbild_version_id:
+        return None
+    version = session.get(LagesbildVersion, plan.lagesbild_version_id)
+    if version is None:
+        return None
+    try:
+        return frozen(version, "internal")
+    except NotFound:
+        return None

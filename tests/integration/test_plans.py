@@ -267,3 +267,36 @@ def test_hot_spot_cause_counts_at_its_place_and_new_action_takes_the_outline(
         "starts_on": "2025-06-02"})
     assert action.lineage_id == lineage and action.place_name == "Stationen"
     assert [a.id for a in service.row_actions(db_session, row.id)] == [action.id]
+
+
+def test_a_plan_on_a_saved_version_answers_that_version(db_session, town, make_report):
+    from est.lagesbild import build_lagesbild
+    from est.lagesbild.cache import to_json
+    from est.models.plans import LagesbildVersion
+    from est.plans import findings
+
+    area, _kommun, _polis, coordinator, _viewer = town
+    reports(make_report, area, "klotter", [((2025, 2, 10), 6), ((2025, 4, 10), 12)])
+    lb = build_lagesbild(db_session, area_code=area.code, start="2025-04-01",
+                         end="2025-04-30", audience="internal", today=TODAY, hotspots=False)
+    version = LagesbildVersion(area_id=area.id, number=1, title="Lägesbild april",
+                               period_start=lb.start, period_end=lb.end, fingerprint="x",
+                               figures={"schema": 1, "audiences": {"internal": to_json(lb)}})
+    db_session.add(version)
+    db_session.flush()
+    plan = service.create_plan(db_session, coordinator, area.id, {
+        "title": "Plan", "period_start": "2025-06-01", "period_end": "2025-12-31",
+        "lagesbild_version_id": version.id})
+    assert findings.plan_basis(db_session, plan, TODAY) == (date(2025, 4, 1),
+                                                             date(2025, 4, 30))
+    # Reports arriving later do not change what the plan answers: the frozen version.
+    reports(make_report, area, "narkotika", [((2025, 4, 15), 30)])
+    saved = findings.saved_lagesbild(db_session, plan)
+    labels = [f.label for f in findings.lagesbild_findings(saved)]
+    assert "Klotter: 12 rapporter under perioden" in labels
+    assert not any(label.startswith("Narkotika") for label in labels)
+    other = service.create_plan(db_session, coordinator, area.id, {
+        "title": "Utan version", "period_start": "2025-06-01", "period_end": "2025-12-31"})
+    assert findings.saved_lagesbild(db_session, other) is None
+    assert findings.plan_basis(db_session, other, TODAY) == (date(2024, 6, 1),
+                                                              date(2025, 5, 31))

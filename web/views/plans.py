@@ -6,7 +6,7 @@ Reading needs ``review.view`` (``review`` or ``actions``), changes ``action.mana
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -60,16 +60,14 @@ def _plan(plan_id: int):
 
 def _basis(plan) -> tuple[date, date]:
     """The lägesbild a plan answers: its saved version's period, else the year before it."""
-    session = get_session()
-    if plan.lagesbild_version_id:
-        version = session.get(LagesbildVersion, plan.lagesbild_version_id)
-        if version is not None:
-            return version.period_start, version.period_end
-    end = min(plan.period_start, _today()) - timedelta(days=1)
-    return end - timedelta(days=364), end
+    return findings.plan_basis(get_session(), plan, _today())
 
 
 def _lagesbild(plan):
+    """The plan's saved lägesbild version as frozen, else the lägesbild of its basis (cached)."""
+    saved = findings.saved_lagesbild(get_session(), plan)
+    if saved is not None:
+        return saved
     start, end = _basis(plan)
     area = get_session().get(Area, plan.area_id)
     s = _settings()
