@@ -162,3 +162,20 @@ def test_settings_override_the_environment(admin, app, db_session):
     admin.post("/admin/installningar", data={"min_cell": "", "retention_days": ""})
     assert app.config["EST_SETTINGS"].min_cell == 5  # back to the environment
     assert len(events(db_session, "setting_changed")) == 2
+
+
+def test_a_setting_stored_elsewhere_is_read_within_the_refresh(client, app, db_session,
+                                                               make_area):
+    from est.models.operators import Setting
+    from web.views.admin.setup import REFRESH_S
+
+    make_area()
+    client.get("/om-kartan")  # the first request reads the (empty) table
+    assert app.config["EST_SETTINGS"].min_cell == 5
+    db_session.add(Setting(key="min_cell", value={"value": 9}))  # another worker saved it
+    db_session.flush()
+    client.get("/om-kartan")
+    assert app.config["EST_SETTINGS"].min_cell == 5  # not before the refresh interval
+    app.config["EST_SETTINGS_READ_AT"] -= REFRESH_S + 1
+    assert "minst 9 rapporter" in client.get("/om-kartan").text
+    assert app.config["EST_ENV_SETTINGS"].min_cell == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -166,8 +167,14 @@ def admin_log():
 
 
 def _apply(session) -> None:
-    current_app.config["EST_SETTINGS"] = admin_settings.effective(session, _base_settings())
-    current_app.config["EST_SETTINGS_READ_AT"] = time.monotonic()
+    """Put the stored settings over the environment's (only touch them if any were stored)."""
+    config = current_app.config
+    base = _base_settings()
+    values = admin_settings.stored(session)
+    if values or config.get("EST_SETTINGS_APPLIED"):
+        config["EST_SETTINGS"] = dataclasses.replace(base, **values)
+        config["EST_SETTINGS_APPLIED"] = bool(values)
+    config["EST_SETTINGS_READ_AT"] = time.monotonic()
 
 
 @bp.before_app_request
@@ -183,11 +190,10 @@ def _refresh_settings() -> None:
     if time.monotonic() - config.get("EST_SETTINGS_READ_AT", -REFRESH_S) < REFRESH_S:
         return
     config["EST_SETTINGS_READ_AT"] = time.monotonic()
-    _base_settings()
     try:
         session = database().sessions()()
         try:
-            config["EST_SETTINGS"] = admin_settings.effective(session, config["EST_ENV_SETTINGS"])
+            _apply(session)
         finally:
             session.close()
     except Exception as exc:  # an outage must not break pages that need no database
