@@ -113,9 +113,11 @@ def _facts(report: WalkReport) -> list[tuple[str, str]]:
 
 
 def rating_cells(report: WalkReport) -> list[list[str]]:
-    """Return the ratings summary table rows (parameter, n, mean, count per 0–3)."""
+    """Return the ratings summary rows (parameter, n, mean, count per score 0–3)."""
+    # Nobody rated it: no distribution to show, so "–" rather than a row of zeros.
     return [[r.label, sv.number(r.n), r.mean_text if r.n else "saknas",
-             *(sv.number(c) for c in r.counts)] for r in report.ratings]
+             *((sv.number(c) for c in r.counts) if r.n else ("–",) * 4)]
+            for r in report.ratings]
 
 
 def observation_cells(report: WalkReport) -> list[list[str]]:

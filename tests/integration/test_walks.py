@@ -336,6 +336,9 @@ def test_ratings_summary_and_documents(db_session, coordinator, walk):
         (2, 1.0, (1, 0, 1, 0))
     assert rows["transport"].n == 0 and rows["transport"].mean is None
     assert rows["transport"].mean_text == "saknas"
+    cells = {row[0]: row for row in documents.rating_cells(report)}
+    assert cells["Kollektivtrafik"] == ["Kollektivtrafik", "0", "saknas", "–", "–", "–", "–"]
+    assert cells["Belysning"] == ["Belysning", "2", "1,0", "1", "0", "1", "0"]
     assert report.safety_mean == pytest.approx(11 / 3) and report.safety_counts == (0, 1, 0, 1, 1)
     assert (report.problem_count, report.safe_count) == (2, 1)
     png, note = documents.draw_walk_map(report)
