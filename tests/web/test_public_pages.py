@@ -91,3 +91,28 @@ def test_qr_poster_for_a_place_opens_the_form_with_it(client, db_session, make_a
     form = client.get(f"/rapportera?plats={place.id}").text
     assert f'<option value="{place.id}"' in form
     assert f'value="{place.id}" data-lon' in form and "selected>Torget" in form
+
+
+def test_qr_poster_for_a_digital_walk(client, db_session, make_area, make_organisation,
+                                      sign_in):
+    from datetime import UTC, datetime, timedelta
+
+    from est.models.inputs import DigitalWalk
+
+    area = make_area()
+    now = datetime.now(UTC)
+    walk = DigitalWalk(area_id=area.id, title="Vandring i Pålsboda", opens_at=now,
+                       closes_at=now + timedelta(days=14))
+    old = DigitalWalk(area_id=area.id, title="Förra årets vandring",
+                      opens_at=now - timedelta(days=400), closes_at=now - timedelta(days=380))
+    db_session.add_all([walk, old])
+    db_session.flush()
+    sign_in("coordinator", make_organisation(area=area))
+    listing = client.get("/affischer").text
+    assert "Vandring i Pålsboda" in listing and "Förra årets vandring" not in listing
+    response = client.get(f"/affischer/vandring-{walk.id}.pdf")
+    assert response.status_code == 200 and response.content_type == "application/pdf"
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text().replace("\n", "")
+    assert "Vandring i Pålsboda, Hallsberg" in text
+    assert f"/digital-vandring/{walk.id}" in text
+    assert client.get("/affischer/vandring-999999.pdf").status_code == 404

@@ -46,8 +46,15 @@ def about_map():
 @permission_required("aggregates.view")
 def posters():
     """List the named places with a link to each place's QR poster (staff)."""
+    from datetime import UTC, datetime
+
+    from est.models.inputs import DigitalWalk
+
     area = municipality()
-    return render_template("public/posters.html", area=area,
+    walks = get_session().scalars(select(DigitalWalk).where(
+        DigitalWalk.area_id == area.id, DigitalWalk.closes_at > datetime.now(UTC))
+        .order_by(DigitalWalk.opens_at))
+    return render_template("public/posters.html", area=area, walks=list(walks),
                            places=list_places(get_session(), area.id))
 
 
@@ -55,19 +62,48 @@ def posters():
 @permission_required("aggregates.view")
 def poster(place_id: int):
     """Return an A4 PDF poster for a place with a QR code to the form, the place chosen."""
-    import segno
-    from weasyprint import HTML
-
     area = municipality()
     place = get_session().scalar(select(Place).where(Place.id == place_id,
                                                      Place.area_id == area.id))
     if place is None:
         raise NotFound("Platsen finns inte.")
     target = url_for("report_public.form", plats=place.id, _external=True)
+    return _poster_pdf(target, f"affisch-plats-{place.id}.pdf",
+                       heading="Känner du dig otrygg här?",
+                       subtitle=f"{place.name}, {area.name}",
+                       lead="Skanna koden och berätta för kommunen. Det tar en minut och du "
+                            "behöver inte lämna namn.")
+
+
+@bp.get("/affischer/vandring-<int:campaign_id>.pdf")
+@permission_required("aggregates.view")
+def walk_poster(campaign_id: int):
+    """Return an A4 PDF poster with a QR code to a public digital trygghetsvandring."""
+    from est.models.inputs import DigitalWalk
+
+    area = municipality()
+    campaign = get_session().scalar(select(DigitalWalk).where(
+        DigitalWalk.id == campaign_id, DigitalWalk.area_id == area.id))
+    if campaign is None:
+        raise NotFound("Vandringen finns inte.")
+    tz = current_app.config["EST_SETTINGS"].tz
+    target = url_for("digital_walk.public", campaign_id=campaign.id, _external=True)
+    return _poster_pdf(target, f"affisch-vandring-{campaign.id}.pdf",
+                       heading="Var med i trygghetsvandringen!",
+                       subtitle=f"{campaign.title}, {area.name}",
+                       lead=f"Skanna koden och markera på kartan var du känner dig trygg och "
+                            f"otrygg, {day(campaign.opens_at.astimezone(tz).date())} – "
+                            f"{day(campaign.closes_at.astimezone(tz).date())}.")
+
+
+def _poster_pdf(target: str, filename: str, **text: str) -> Response:
+    import segno
+    from weasyprint import HTML
+
     svg = segno.make(target, error="m").svg_inline(scale=10, border=2)
-    html = render_template("public/poster.html", area=area, place=place, url=target,
+    html = render_template("public/poster.html", url=target,
                            qr_src="data:image/svg+xml;base64,"
-                           + base64.b64encode(svg.encode()).decode())
+                           + base64.b64encode(svg.encode()).decode(), **text)
     pdf = HTML(string=html).write_pdf()
     return Response(pdf, content_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="affisch-plats-{place.id}.pdf"'})
+        "Content-Disposition": f'inline; filename="{filename}"'})
