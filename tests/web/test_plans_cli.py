@@ -32,6 +32,15 @@ def test_plans_cli(runner, tmp_path, db_session, make_area, make_organisation, m
     assert res.exit_code == 0, res.output
     text = md.read_text()
     assert "## Medborgarlöftena" in text and "Kommunen lovar att grannsamverkan" in text
+    res = runner.invoke(args=["plans", "draft", str(plan.id), "--layout", "hallefors",
+                              "--format", "md", "-o", str(md)])
+    assert res.exit_code == 0, res.output
+    text = md.read_text()
+    assert "Kommunen ska grannsamverkan i villaområdena" in text
+    assert "lägesbilden 2025-01-01 – 2025-12-31" in text  # the year before the plan
+    res = runner.invoke(args=["plans", "draft", str(plan.id), "--from", "2025-01-01",
+                              "--format", "md", "-o", str(tmp_path / "y.md")])
+    assert res.exit_code == 1 and "--to" in res.output
     res = runner.invoke(args=["plans", "followup", "--year", "2026", "--format", "md", "-o",
                               str(tmp_path / "f.md")])
     assert res.exit_code == 0, res.output

@@ -76,19 +76,31 @@ def export(plan_id: int, fmt: str, output: str) -> None:
 @click.argument("plan_id", type=click.IntRange(1, 2**31 - 1))
 @click.option("--layout", default=DEFAULT_LAYOUT, show_default=True,
               type=click.Choice(sorted(LAYOUTS)), help="The real document to follow.")
-@click.option("--from", "start", required=True, help="Lägesbild first day, YYYY-MM-DD.")
-@click.option("--to", "end", required=True, help="Lägesbild last day, YYYY-MM-DD.")
+@click.option("--from", "start", default=None,
+              help="Lägesbild first day (default: the plan's saved version or the year "
+                   "before the plan).")
+@click.option("--to", "end", default=None, help="Lägesbild last day, YYYY-MM-DD.")
 @click.option("--format", "fmt", required=True, type=click.Choice(REPORT_FORMATS))
 @click.option("-o", "--output", required=True, help="File to write.")
 @with_appcontext
-def draft(plan_id: int, layout: str, start: str, end: str, fmt: str, output: str) -> None:
-    """Draft a medborgarlöfte from the plan and the lägesbild of --from … --to."""
+def draft(plan_id: int, layout: str, start: str | None, end: str | None, fmt: str,
+          output: str) -> None:
+    """Draft a medborgarlöfte from the plan and its lägesbild (or that of --from … --to)."""
+    from est.plans.findings import plan_basis, saved_lagesbild
+
     _check_output(output)
     s = _settings()
     plan = _plan(plan_id)
-    lb = build_lagesbild(get_session(), area_code=s.municipality, start=start, end=end,
-                         min_cell=s.min_cell, tz=s.timezone, crs=s.projected_crs,
-                         audience="internal")
+    if bool(start) != bool(end):
+        raise ValidationError("Ange både --from och --to, eller ingen av dem.", field="from")
+    lb = None if start else saved_lagesbild(get_session(), plan)
+    if lb is None:
+        if not start:
+            first, last = plan_basis(get_session(), plan, _today())
+            start, end = first.isoformat(), last.isoformat()
+        lb = build_lagesbild(get_session(), area_code=s.municipality, start=start, end=end,
+                             min_cell=s.min_cell, tz=s.timezone, crs=s.projected_crs,
+                             audience="internal")
     doc = draft_from_plan(get_session(), plan, layout=layout, lb=lb, basis=(lb.start, lb.end),
                           min_cell=s.min_cell, tz=s.timezone)
     _write(output, render(doc, fmt))
