@@ -148,14 +148,27 @@ class ReviewCache:
         return f"est:review:{hashlib.sha256(body.encode()).hexdigest()[:32]}"
 
     def get(self, key: str) -> dict | None:
-        """Return the stored entry or None."""
-        stored = self._store.get(key)
+        """Return the stored entry or None (also when Redis is unreachable: a slower view)."""
+        try:
+            stored = self._store.get(key)
+        except _unreachable() as exc:
+            log.warning("review cache unreachable (%s): computing the view", exc)
+            return None
         return None if stored is None else json.loads(stored)
 
     def put(self, key: str, value: dict) -> None:
-        """Store an entry."""
-        self._store.put(key, json.dumps(value, ensure_ascii=False).encode())
+        """Store an entry (skipped while Redis is unreachable)."""
+        try:
+            self._store.put(key, json.dumps(value, ensure_ascii=False).encode())
+        except _unreachable() as exc:
+            log.warning("review cache unreachable (%s): entry not stored", exc)
 
     def clear(self) -> None:
         """Forget the in-process entries (tests)."""
         self._store.clear()
+
+
+def _unreachable() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.ConnectionError, redis.TimeoutError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -114,3 +115,14 @@ def test_second_view_is_served_from_the_cache_and_a_change_is_seen(db_session, a
     assert not any("FILTER (WHERE" in s for s in hit)  # no totals query on a hit
     assert len(hit) < built
     assert sum(sum(row) for row in fresh.matrix) == 7
+
+
+def test_an_unreachable_redis_means_computing_not_failing(db_session, area):
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cache = ReviewCache(f"redis://127.0.0.1:{port}/0")
+    cache.put("k", {"a": 1})
+    assert cache.get("k") is None
+    page = build_review(db_session, "1861", W, Filters(), cache=cache, detect=False)
+    assert page.total_now == 6
