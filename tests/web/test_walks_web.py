@@ -281,3 +281,20 @@ def test_campaign_fields_bounded(client, coordinator, town, data, field, db_sess
             "closes_at": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), **data}
     r = client.post("/vandringar/digitala/ny", data=form)
     assert r.status_code == 400 and 'class="error-summary"' in r.get_data(as_text=True)
+
+
+def test_digital_walk_posts_are_rate_limited(app_config, client, coordinator, town, monkeypatch,
+                                             db_session):
+    from web import create_app
+
+    campaign_id = _campaign(client, town)
+    monkeypatch.setenv("EST_REPORT_RATE_LIMIT", "2 per minute")
+    limited = create_app({**app_config, "RATELIMIT_ENABLED": True})
+    public = limited.test_client()
+    pin = {"pin": "unsafe", "lon": str(TUNNEL[0]), "lat": str(TUNNEL[1]),
+           "reasons": ["belysning"]}
+    codes = [public.post(f"/digital-vandring/{campaign_id}", data=pin).status_code
+             for _ in range(3)]
+    assert codes == [302, 302, 429]
+    assert db_session.scalar(select(func.count(Report.id))) == 2
+    limited.extensions["est_db"].dispose()
