@@ -41,6 +41,24 @@ class ActionEffect:
     before: int | None
     after: int | None
     weeks: int
+    k: int = 5
+
+    @property
+    def before_text(self) -> str:
+        """Return the count before as published (``<k`` for 1 … k−1)."""
+        return shown(self.before, self.k)
+
+    @property
+    def after_text(self) -> str:
+        """Return the count after as published (``<k`` for 1 … k−1)."""
+        return shown(self.after, self.k)
+
+
+def shown(n: int | None, k: int) -> str:
+    """Return a count as published: ``–`` when missing, ``<k`` for 1 … k−1."""
+    if n is None:
+        return "–"
+    return f"<{k}" if 0 < n < k else str(n)
 
 
 @dataclass
@@ -83,7 +101,7 @@ def row_status(session: Session, plan: ActionPlan, cause: PlanCause, row: PlanRo
     for a in row_actions(session, row.id):
         fu = follow_up(session, a, today=today, tz=tz)
         effects.append(ActionEffect(a, fu.before if fu.measurable else None,
-                                    fu.after if fu.measurable else None, fu.weeks))
+                                    fu.after if fu.measurable else None, fu.weeks, k))
     reasons: list[str] = []
     finished = end < today
     statuses = [e.action.status for e in effects]
@@ -121,7 +139,7 @@ def row_status(session: Session, plan: ActionPlan, cause: PlanCause, row: PlanRo
                                     as_of=today, k=k, tz=tz)
         effect = _effect(result, row.target_value, reasons)
     if effect is None:
-        effect = _action_effect(effects, reasons)
+        effect = _action_effect(effects, reasons, k)
 
     if done is False:
         computed = "red"
@@ -160,13 +178,14 @@ def _effect(result: IndicatorResult | None, target_value: float | None,
     return "bad"
 
 
-def _action_effect(effects: list[ActionEffect], reasons: list[str]) -> str | None:
+def _action_effect(effects: list[ActionEffect], reasons: list[str], k: int) -> str | None:
     measured = [e for e in effects if e.before is not None and e.after is not None]
     if not measured:
         return None
     before = sum(e.before or 0 for e in measured)
     after = sum(e.after or 0 for e in measured)
-    reasons.append(f"Åtgärdernas platser: {before} rapporter före, {after} efter.")
+    reasons.append(f"Åtgärdernas platser: {shown(before, k)} rapporter före, "
+                   f"{shown(after, k)} efter.")
     if after < before:
         return "good"
     return "bad" if after > before else "partial"

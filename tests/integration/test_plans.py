@@ -300,3 +300,19 @@ def test_a_plan_on_a_saved_version_answers_that_version(db_session, town, make_r
     assert findings.saved_lagesbild(db_session, other) is None
     assert findings.plan_basis(db_session, other, TODAY) == (date(2024, 6, 1),
                                                               date(2025, 5, 31))
+
+
+def test_small_action_counts_are_published_as_less_than_k(db_session, town, make_report,
+                                                           category):
+    from est.plans.status import shown
+
+    assert (shown(None, 5), shown(0, 5), shown(3, 5), shown(5, 5)) == ("–", "0", "<5", "5")
+    area, kommun, _polis, coordinator, _viewer = town
+    # Three klotter reports in the four weeks before the action, none after.
+    reports(make_report, area, "klotter", [((2025, 5, 20), 3)])
+    plan, _cause, _row, _action = plan_with_row(db_session, area, kommun, coordinator,
+                                                category_id=category("klotter").id)
+    rs = plan_status(db_session, plan, today=TODAY).rows[0]
+    (effect,) = rs.actions
+    assert (effect.before, effect.after) == (3, 0)
+    assert (effect.before_text, effect.after_text) == ("<5", "0")
