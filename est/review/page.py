@@ -126,7 +126,7 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
     since = queries.data_since(session, area)
     # Data for last year: reports reach back into that period (else "saknas", never a 0).
     has_last_year = since is not None and since < week.same_last_year().end
-    key = None
+    key = version = None
     core = None
     if cache is not None and not cache.usable(session):
         cache = None
@@ -145,8 +145,8 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
         run = session.get(HotspotRun, core["run_id"]) if core["run_id"] else None
         state = RunState(run=run, message=core["run_message"])
     elif detect:
-        state = (run_or_job(session, area, ref_week, crs) if background
-                 else detect_in(session, area, ref_week, crs))
+        state = _run_state(session, area, ref_week, crs, background=background, cache=cache,
+                           version=version)
     # Short reads from here: ST_Transform's cost estimate over a month of reports crosses
     # jit_above_cost and JIT compilation then costs ~2 s a view, far more than the query.
     session.execute(text("SET LOCAL jit = off"))
@@ -183,6 +183,23 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
         month_only=[(Month.parse(slug, week.tz), n) for slug, n in core["month_only"]],
         job=state.job, cache_key=key if state.job is None else None,
     )
+
+
+def _run_state(session: Session, area: Area, week: Week, crs: int, *, background: bool,
+               cache: ReviewCache | None, version: str | None) -> RunState:
+    """Return the run of ``week``: remembered for this data version (any filter or audience
+    of the same view shares it), else found, detected or left to a job."""
+    pointer = cache.key("run", area.id, week.slug, crs, version) if cache and version else None
+    if cache is not None and pointer is not None:
+        known = cache.get(pointer)
+        run = session.get(HotspotRun, known["run_id"]) if known is not None else None
+        if run is not None:
+            return RunState(run=run)
+    state = (run_or_job(session, area, week, crs) if background
+             else detect_in(session, area, week, crs))
+    if cache is not None and pointer is not None and state.run is not None:
+        cache.put(pointer, {"run_id": state.run.id})  # only runs: a failure is retried
+    return state
 
 
 def _core(session: Session, area: Area, district: Area | None, week: Period, filters: Filters,

@@ -126,3 +126,22 @@ def test_an_unreachable_redis_means_computing_not_failing(db_session, area):
     assert cache.get("k") is None
     page = build_review(db_session, "1861", W, Filters(), cache=cache, detect=False)
     assert page.total_now == 6
+
+
+def test_a_filtered_view_reuses_the_run_of_the_same_data_version(db_session, area, engine):
+    cache = ReviewCache()
+    first = build_review(db_session, "1861", W, Filters(), cache=cache)
+    assert first.run is not None
+    statements: list[str] = []
+
+    def log(_conn, _cursor, statement, *_a):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        filtered = build_review(db_session, "1861", W, Filters(category="klotter"), cache=cache)
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+    assert filtered.run.id == first.run.id and filtered.total_now == 6
+    assert any("FILTER (WHERE" in s for s in statements)  # its own totals …
+    assert not any("concat_ws" in s for s in statements)  # … but no run lookup over reports
