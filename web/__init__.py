@@ -108,6 +108,9 @@ def register_blueprints(app: Flask) -> None:
     from web.views import jobs
 
     app.register_blueprint(jobs.bp)
+    from web.views import tenancy
+
+    app.register_blueprint(tenancy.bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from est import access, queries
+from est import queries, tenancy
 from est.errors import NotFound, ValidationError
 from est.models import Area
 from est.models.walks import SAFE_REASONS
@@ -24,6 +24,7 @@ from web.db import get_session
 from web.extensions import limiter
 from web.maps.assets import js_json
 from web.views.report_public import HONEYPOT
+from web.views.tenancy import current_code
 
 bp = Blueprint("digital_walk", __name__)
 
@@ -45,7 +46,7 @@ def _map_data(campaign, pins: list[dict]) -> str:
 def new():
     """Open a digital walk: title, description, period and area."""
     session = get_session()
-    town = queries.area_by_code(session, _settings().municipality)
+    town = queries.area_by_code(session, current_code())
     errors: dict = {}
     values = dict(request.form) if request.method == "POST" else {"area_id": town.id}
     if request.method == "POST":
@@ -69,8 +70,7 @@ def staff_show(campaign_id: int):
     """Show a campaign's pins (safe and unsafe, with reasons and notes) to staff."""
     session = get_session()
     campaign = digital.public_campaign(session, campaign_id)
-    town = queries.area_by_code(session, _settings().municipality)
-    if not access.in_municipality(current_actor(), town.id):
+    if not tenancy.works_in(session, current_actor(), campaign.area_id):
         raise NotFound("Den digitala trygghetsvandringen finns inte.")
     pins = digital.campaign_pins(session, current_actor(), campaign)
     return render_template("walks/digital_staff.html", campaign=campaign, pins=pins,

@@ -26,6 +26,7 @@ from web.auth import current_actor, permission_required
 from web.db import get_session
 from web.guards import arg_date
 from web.views.report_public import location_map
+from web.views.tenancy import current_code
 
 bp = Blueprint("inputs", __name__)
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -39,7 +40,7 @@ def _settings():
 
 
 def _municipality():
-    return area_by_code(get_session(), _settings().municipality)
+    return area_by_code(get_session(), current_code())
 
 
 def _period() -> tuple[date, date]:

@@ -13,7 +13,8 @@ from web import maps
 from web.auth import current_actor, roles_required
 from web.db import get_session
 from web.views import resident
-from web.views.report_public import location_map, municipality, translated
+from web.views.report_public import location_map, translated
+from web.views.tenancy import municipality
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderering")
 

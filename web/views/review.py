@@ -21,7 +21,7 @@ from flask import (
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
-from est import access, places, queries
+from est import access, places, queries, tenancy
 from est import review as review_service
 from est.errors import ValidationError
 from est.format import number
@@ -37,6 +37,7 @@ from web.db import get_session
 from web.guards import arg_int
 from web.maps import printing
 from web.security import csp_nonce
+from web.views.tenancy import current_code
 
 bp = Blueprint("review", __name__)
 MONTH_SLUG = re.compile(r"\d{4}-\d{2}")
@@ -101,7 +102,7 @@ def week(slug: str):
         week = _week(slug)
     filters = _filters()
     session = get_session()
-    page = review_service.build_review(session, settings.municipality, week, filters,
+    page = review_service.build_review(session, current_code(), week, filters,
                                        actor=current_actor(), crs=settings.projected_crs,
                                        min_cell=settings.min_cell, background=True,
                                        cache=review_cache())
@@ -113,7 +114,8 @@ def week(slug: str):
         map=_embedded_map(page, categories),
         categories=categories,
         districts=review_service.districts(session, page.area.id),
-        organisations=review_service.organisations(session),
+        organisations=tenancy.organisations_in(session, page.area,
+                                               review_service.organisations(session)),
         weekdays=WEEKDAYS_SV,
         class_labels=CLASS_LABELS,
         status_labels=action_service.STATUS_LABELS,
@@ -215,7 +217,7 @@ def rename(slug: str, lineage_id: str):
     """Give a hot spot's place a name; it follows the place (lineage) across weeks."""
     week = _week(slug)
     session = get_session()
-    area = queries.area_by_code(session, _settings().municipality)
+    area = queries.area_by_code(session, current_code())
     name = places.rename_lineage(session, lineage_id=lineage_id, area_id=area.id,
                                  name=request.form.get("name", ""),
                                  user_id=current_actor().id)
@@ -230,7 +232,7 @@ def meeting(slug: str):
     """Edit (action managers) or read (the rest of the group) the week's meeting record."""
     week = _week(slug)
     session = get_session()
-    area = queries.area_by_code(session, _settings().municipality)
+    area = queries.area_by_code(session, current_code())
     errors = {}
     if request.method == "POST":
         if not access.can(current_actor(), "meeting.manage"):
@@ -253,7 +255,8 @@ def meeting(slug: str):
     return render_template("review/meeting.html", week=week, area=area, review=review,
                            meta=review_service.meeting_meta(review),
                            participants=review_service.participants(review),
-                           organisations=review_service.organisations(session),
+                           organisations=tenancy.organisations_in(
+                               session, area, review_service.organisations(session)),
                            actions=action_service.list_actions(session, area.id),
                            errors=errors, form=request.form if errors else None,
                            can_manage=access.can(current_actor(), "meeting.manage")), \
@@ -278,7 +281,7 @@ def _print_view(slug: str, template: str, name: str):
     week = _week(slug)
     settings = _settings()
     session = get_session()
-    data = review_service.agenda(session, settings.municipality, week,
+    data = review_service.agenda(session, current_code(), week,
                                  crs=settings.projected_crs, actor=current_actor(),
                                  min_cell=settings.min_cell)
     html = render_template(template, week=week, **data, weekdays=WEEKDAYS_SV,

@@ -23,6 +23,7 @@ from web import maps
 from web.auth import current_actor, permission_required
 from web.db import get_session
 from web.views.review import _week, bp
+from web.views.tenancy import current_code
 
 
 def _settings():
@@ -39,7 +40,7 @@ def new_action(slug: str):
     """
     week = _week(slug)
     session = get_session()
-    area = queries.area_by_code(session, _settings().municipality)
+    area = queries.area_by_code(session, current_code())
     source = request.form if request.method == "POST" else request.args
     hotspot = _hotspot(source.get("hotspot_id") or request.args.get("hotspot"))
     data = {
@@ -113,7 +114,7 @@ def actions_overview():
     """
     settings = _settings()
     session = get_session()
-    area = queries.area_by_code(session, settings.municipality)
+    area = queries.area_by_code(session, current_code())
     filters = overview.ActionFilters.parse(request.args)
     today = datetime.now(settings.tz).date()
     rows = overview.list_overview(session, area.id, filters, today=today)

@@ -26,7 +26,8 @@ from est.services.categories import list_categories
 from web import maps
 from web.auth import current_actor, home_for, roles_required
 from web.db import get_session
-from web.views.report_public import form_context, municipality, translated, uploaded_photo
+from web.views.report_public import form_context, translated, uploaded_photo
+from web.views.tenancy import municipality
 
 bp = Blueprint("staff", __name__, url_prefix="/personal")
 
@@ -159,7 +160,7 @@ def new_report():
     try:
         report = resident.create_with_photo(
             session, request.form, uploaded_photo(), user=actor,
-            municipality=settings.municipality, tz=settings.tz,
+            municipality=area.code, tz=settings.tz,
             repeat=resident.key_used(session, request.form.get("idempotency_key"), staff=True))
     except ValidationError as exc:
         return render_template("staff/form.html",

@@ -36,6 +36,7 @@ from est.walks import digital, documents, observations, proposals, rules, store,
 from web.auth import current_actor, permission_required
 from web.db import get_session
 from web.maps.assets import js_json
+from web.views.tenancy import current_code
 
 bp = Blueprint("walks", __name__)
 SEE = ("review.view", "report.create_staff")
@@ -46,7 +47,7 @@ def _settings():
 
 
 def _town() -> Area:
-    return queries.area_by_code(get_session(), _settings().municipality)
+    return queries.area_by_code(get_session(), current_code())
 
 
 def _walk(walk_id: int, *, record: bool = False):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 from spectree import Response as Spec
 
+from est import tenancy
 from est.errors import ValidationError
 from est.services import api, api_batch, reports
 from web.db import get_session
@@ -58,10 +59,13 @@ def post_report():
         return _post_batch(client, feature)
     values = _feature_fields(feature)
     settings = current_app.config["EST_SETTINGS"]
+    area = tenancy.route_point(get_session(), client, values["lon"], values["lat"],
+                               field="geometry")
     key = api.idempotency_key(client, request.headers.get(api.IDEMPOTENCY_HEADER),
                               api.canonical_json(feature))
     try:
-        report = api.submit_report(get_session(), client, municipality=settings.municipality,
+        report = api.submit_report(get_session(), client,
+                                   municipality=area.code if area else settings.municipality,
                                    tz=settings.tz, idempotency=key, **values)
     except ValidationError as exc:
         raise ValidationError({GEOJSON_FIELDS.get(k, k): v for k, v in exc.errors.items()}) \
@@ -86,9 +90,14 @@ def _post_batch(client, collection: dict):
                               "one by one to use it", field=api.IDEMPOTENCY_HEADER)
     items = [_feature_fields(f) for f in collection["features"]]
     settings = current_app.config["EST_SETTINGS"]
+    # A batch goes to one municipality (est.tenancy.route_batch); a feature in another
+    # fails the per-feature check (outside the municipality), so nothing is stored.
+    area = tenancy.route_batch(get_session(), client,
+                               [(i["lon"], i["lat"]) for i in items if "errors" not in i])
     try:
         stored = api_batch.submit_batch(get_session(), client, items,
-                                        municipality=settings.municipality, tz=settings.tz)
+                                        municipality=area.code if area else settings.municipality,
+                                        tz=settings.tz)
     except api_batch.BatchInvalid as exc:
         features = {i: {GEOJSON_FIELDS.get(k, k): v for k, v in errors.items()}
                     for i, errors in exc.features.items()}

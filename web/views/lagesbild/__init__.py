@@ -27,6 +27,7 @@ from web import maps
 from web.auth import current_actor, roles_required
 from web.db import get_session
 from web.maps import printing
+from web.views.tenancy import current_code
 
 bp = Blueprint("lagesbild", __name__)
 STAFF = ("admin", "coordinator", "viewer")
@@ -44,7 +45,7 @@ def period_args() -> dict:
     return {
         "start": request.args.get("from") or (today - timedelta(days=90)).isoformat(),
         "end": request.args.get("to") or (today - timedelta(days=1)).isoformat(),
-        "area_code": request.args.get("area") or settings.municipality,
+        "area_code": request.args.get("area") or current_code(),
     }
 
 

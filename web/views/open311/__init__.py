@@ -93,8 +93,13 @@ def check_jurisdiction(values) -> None:
     given = (values.get("jurisdiction_id") or "").strip()
     code = current_app.config["EST_SETTINGS"].municipality
     if given and given != code:
-        raise ValidationError(f"this endpoint serves only jurisdiction_id {code} "
-                              "(the kommunkod); see discovery.json", field="jurisdiction_id")
+        from est.tenancy import served_municipalities  # many municipalities per deployment
+        from web.db import get_session
+        served = [a.code for a in served_municipalities(get_session())]
+        if given not in served:
+            raise ValidationError(f"this endpoint serves only jurisdiction_id "
+                                  f"{', '.join(served) or code} (the kommunkod); see "
+                                  "discovery.json", field="jurisdiction_id")
 
 
 from web.views.open311 import reads, writes  # noqa: E402,F401  (routes on bp)

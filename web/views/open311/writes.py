@@ -11,6 +11,7 @@ import re
 
 from flask import current_app, request
 
+from est import tenancy
 from est.errors import PermissionDenied, ValidationError
 from est.services import api, apikeys
 from web.db import get_session
@@ -56,6 +57,7 @@ def post_request(fmt: str):
     if errors:
         raise ValidationError(errors)
     settings = current_app.config["EST_SETTINGS"]
+    area = tenancy.route_point(session, client, form.get("long"), form.get("lat"), field="long")
     # The contact is the e-mail, else the phone: an error names the field the client sent.
     contact_field = "email" if (form.get("email") or "").strip() else "phone"
     # The body without the api_key (the key is the namespace), in a canonical order.
@@ -68,7 +70,8 @@ def post_request(fmt: str):
             lat=form.get("lat"), occurred_at=form.get("requested_datetime"),
             description=form.get("description"),
             contact=(form.get("email") or "").strip() or form.get("phone"),
-            municipality=settings.municipality, tz=settings.tz, idempotency=key,
+            municipality=area.code if area else settings.municipality, tz=settings.tz,
+            idempotency=key,
             reasons=reasons, internal_note=note,
         )
     except ValidationError as exc:
