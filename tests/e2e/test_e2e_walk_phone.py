@@ -146,8 +146,15 @@ def test_walk_on_a_phone_counts_in_review_and_lagesbild(browser, live_server, e2
     assert size is not None and size["height"] >= 44 and size["width"] >= 44
     page.locator("#obs-cancel").tap()
 
+    # Finishing while the track is recording keeps its last positions.
+    page.locator("#walk-track").tap()
+    context.set_geolocation({"latitude": 59.0672, "longitude": 15.1145, "accuracy": 8})
+    page.wait_for_timeout(300)
     page.locator("#walk-finish").tap()
     page.wait_for_url(re.compile(rf"/vandringar/{walk_id}\?notice=finished"))
+    e2e_session.expire_all()
+    last = to_shape(e2e_session.get(Walk, walk_id).route).coords[-1]
+    assert (round(last[0], 4), round(last[1], 4)) == (15.1145, 59.0672)
     assert "Vandringen är avslutad" in page.locator("main").inner_text()
     assert page.locator("#observation-table tbody tr[id^=obs-]").count() == 3
     assert "Trasig gatlampa vid gångtunneln" in page.locator("#observation-table").inner_text()

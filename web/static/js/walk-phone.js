@@ -243,10 +243,10 @@
     });
     var watch = null, pending = [], last = null, timer = null;
     function flush() {
-      if (!pending.length) { return; }
+      if (!pending.length) { return Promise.resolve(); }
       var points = pending;
       pending = [];
-      send(data.urls.route, {points: points, append: true}, true).then(function (response) {
+      return send(data.urls.route, {points: points, append: true}, true).then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
       }).catch(function () { pending = points.concat(pending); });
     }
@@ -276,6 +276,16 @@
       track.setAttribute("aria-pressed", "true");
       say("Spelar in rutten …");
     });
-    document.getElementById("walk-finish").addEventListener("click", flush);
+    /* "Avsluta" waits for the last recorded positions before the page is left. */
+    var finishForm = document.querySelector(".walk-finish");
+    var finishing = false;
+    finishForm.addEventListener("submit", function (event) {
+      if (finishing || (watch === null && !pending.length)) { return; }
+      event.preventDefault();
+      finishing = true;
+      if (watch !== null) { navigator.geolocation.clearWatch(watch); watch = null; clearInterval(timer); }
+      say("Sparar rutten …");
+      flush().then(function () { finishForm.submit(); });
+    });
   }
 })();
