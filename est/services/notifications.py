@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -154,6 +155,7 @@ def _agenda(session: Session, actor: Actor, today: date, tz: str) -> Notice | No
     from est.weeks import Week
 
     now = datetime.now(UTC)
+    local = ZoneInfo(tz)
     coming = None
     stmt = select(Review).where(_in_area(Review.area_id, actor)).order_by(
         Review.iso_year.desc(), Review.iso_week.desc()).limit(8)
@@ -161,11 +163,12 @@ def _agenda(session: Session, actor: Actor, today: date, tz: str) -> Notice | No
         meeting = meeting_meta(review).next_meeting
         if meeting is None:
             continue
-        aware = meeting if meeting.tzinfo else meeting.replace(tzinfo=UTC)
+        aware = meeting if meeting.tzinfo else meeting.replace(tzinfo=local)  # as typed
         if aware >= now and (coming is None or aware < coming):
             coming = aware
     if coming is None:
         return None
+    coming = coming.astimezone(local)
     week = Week.containing(coming.date(), tz).shift(-1)
     open_count = session.scalar(select(func.count()).select_from(
         _open_actions(session, actor).subquery())) or 0

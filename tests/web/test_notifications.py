@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -76,7 +77,9 @@ def test_a_partner_sees_its_own_actions_and_cannot_choose_moderation(
 
 def test_agenda_of_the_coming_meeting(client, db_session, town, sign_in):
     area, kommun, _ = town
-    meeting = datetime.now(UTC) + timedelta(days=2)
+    # stored as the meeting form does: local wall time without a zone
+    meeting = (datetime.now(ZoneInfo("Europe/Stockholm")) + timedelta(days=2)).replace(
+        tzinfo=None, second=0, microsecond=0)
     week = Week.containing(date.today(), "Europe/Stockholm")
     db_session.add(Review(area_id=area.id, iso_year=week.year, iso_week=week.week,
                           participants={"organisations": ["Kommunen"],
@@ -85,7 +88,7 @@ def test_agenda_of_the_coming_meeting(client, db_session, town, sign_in):
     sign_in("coordinator", kommun)
     page = client.get("/personal/oversikt").text
     agenda_week = Week.containing(meeting.date(), "Europe/Stockholm").shift(-1)
-    assert "Nästa EST-möte" in page
+    assert f"Nästa EST-möte {meeting.day} " in page and f"kl. {meeting:%H:%M}" in page
     assert f"/granskning/{agenda_week.slug}/dagordning" in page
 
 
