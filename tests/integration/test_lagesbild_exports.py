@@ -75,7 +75,9 @@ def test_missing_comparison_is_saknas_not_zero(db_session, fixture_reports):  # 
     draft = render(draft_promise(lb, period_start=date(2024, 5, 1),
                                  period_end=date(2025, 4, 30)), "md").decode()
     assert "registrerades 13 rapporter om händelser och otrygga platser." in draft
-    assert "året innan" not in draft and "föregående period 0" not in draft
+    assert ("Uppgift för föregående period och samma period året innan saknas: det finns "
+            "inga rapporter att jämföra med.") in draft.replace("\n", " ")
+    assert "året innan 0" not in draft and "föregående period 0" not in draft
     # With data a year back the comparison is a number again.
     lb = build(db_session)
     assert row(lb.table("compare"), "Klotter")[5] == 8 and lb.facts.last_year_total == 13
