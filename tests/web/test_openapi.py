@@ -81,8 +81,9 @@ def test_schema_generated_reports_are_mostly_stored(client, db_session, make_are
 
     post()
     stored = statuses.count(201)
+    print(f"{stored} of {len(statuses)} schema-generated POSTs stored")
     assert len(statuses) >= 30
-    assert stored / len(statuses) >= 0.6, (stored, len(statuses))  # measured: 28 of 40
+    assert stored / len(statuses) >= 0.6, (stored, len(statuses))  # measured: 29 of 40
 
 
 def problem(response, status: int) -> dict:

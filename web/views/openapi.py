@@ -7,7 +7,7 @@ two cannot drift. The Open311 GeoReport v2 endpoints follow the spec's own wire 
 fields, XML twins, the spec's error list); their section is declared below and a test checks
 it lists exactly the Open311 routes of the app.
 
-Served as ``/api/v1/openapi.json`` (and ``/openapi.json``).
+Served as ``/api/v1/openapi.json``.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ _MEMBER_NAMES = {"propertyNames": {"maxLength": 200, "pattern": NO_NUL}}
 Scalar = Annotated[str, Field(max_length=2000, pattern=NO_NUL)] | float | bool | None
 BBox = Annotated[list[float], Field(min_length=4, max_length=6)]
 # ISO 8601 as the API reads it (calendar checks and the time bounds follow in the service).
-DATE_TIME = (r"^20\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d"
+DATE_TIME = (r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d"
              r"(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$")
 
 
