@@ -123,6 +123,24 @@ def needs_compacting(session: Session, area: Area, period: Period, ref_week: Wee
     return int(rows) > COMPACT_ABOVE * days
 
 
+_WINDOW = text("""SELECT count(*) || ':' || coalesce(sum(c.id), 0) FROM report_change c
+                   WHERE (c.area_id = ANY(:areas) OR c.area_id IS NULL)
+                     AND c.day BETWEEN :a AND :b""")
+_ACTION_ROWS = text("SELECT id, xmin::text || ctid::text FROM action WHERE id = ANY(:ids)")
+
+
+def window_version(session: Session, area: Area, first: date, last: date) -> str:
+    """Return the version of the area's reports on the days ``first`` … ``last`` (± a day)."""
+    return str(session.execute(_WINDOW, {"areas": _area_ids(session, area),
+                                         "a": first - timedelta(days=1),
+                                         "b": last + timedelta(days=1)}).scalar_one())
+
+
+def action_versions(session: Session, ids: list[int]) -> dict[int, str]:
+    """Return the row version of each action (any edit gives a new one)."""
+    return {int(i): str(v) for i, v in session.execute(_ACTION_ROWS, {"ids": ids})}
+
+
 class ReviewCache:
     """Computed parts of review views by key: Redis when ``redis_url`` is set, else an LRU."""
 

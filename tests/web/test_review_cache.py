@@ -145,3 +145,31 @@ def test_a_filtered_view_reuses_the_run_of_the_same_data_version(db_session, are
     assert filtered.run.id == first.run.id and filtered.total_now == 6
     assert any("FILTER (WHERE" in s for s in statements)  # its own totals …
     assert not any("concat_ws" in s for s in statements)  # … but no run lookup over reports
+
+
+def test_follow_ups_are_cached_until_the_action_or_its_reports_change(
+        db_session, area, make_organisation, make_report, category):
+    from est.models import Action
+
+    org = make_organisation(area=area)
+    action = Action(area_id=area.id, title="Mer belysning", organisation_id=org.id,
+                    category_id=category("klotter").id, starts_on=W.monday - timedelta(weeks=1),
+                    status="in_progress")
+    db_session.add(action)
+    db_session.flush()
+    cache = ReviewCache()
+
+    def follow_up():
+        page = build_review(db_session, "1861", W, Filters(), cache=cache, detect=False)
+        [(listed, f)] = page.actions
+        assert listed.id == action.id
+        return f.weeks, f.before, f.after
+
+    # seen the day after week W: two whole weeks since the start, W's six klotter after it
+    assert follow_up() == (2, 0, 6)
+    assert follow_up() == (2, 0, 6)  # from the cache
+    make_report(area=area, occurred_at=at(W.monday - timedelta(days=10)))
+    assert follow_up() == (2, 1, 6)  # a report in its window: counted afresh
+    action.starts_on = W.monday
+    db_session.flush()
+    assert follow_up() == (1, 0, 6)  # the edited action gives a new key
