@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from est import access
 from est.audience import AUDIENCES
@@ -136,22 +136,32 @@ def _require_area(actor, area: Area) -> None:
 def list_versions(session: Session, area: Area) -> list[LagesbildVersion]:
     """Return the versions of ``area``, newest first."""
     return list(session.scalars(select(LagesbildVersion)
+                                .options(defer(LagesbildVersion.figures))
                                 .where(LagesbildVersion.area_id == area.id)
                                 .order_by(LagesbildVersion.number.desc())))
 
 
 def get_version(session: Session, area: Area, number: int) -> LagesbildVersion:
     """Return version ``number`` of ``area``; NotFound if there is none."""
-    version = session.scalar(select(LagesbildVersion).where(
-        LagesbildVersion.area_id == area.id, LagesbildVersion.number == number))
+    version = session.scalar(select(LagesbildVersion).options(defer(LagesbildVersion.figures))
+                             .where(LagesbildVersion.area_id == area.id,
+                                    LagesbildVersion.number == number))
     if version is None:
         raise NotFound(f"Lägesbilden har ingen version {number}.")
     return version
 
 
-def frozen(version: LagesbildVersion, audience: str) -> Lagesbild:
-    """Return the lägesbild of ``version`` for ``audience`` exactly as it was saved."""
-    data = (version.figures or {}).get("audiences", {}).get(audience)
+def frozen(version: LagesbildVersion, audience: str, session: Session | None = None
+           ) -> Lagesbild:
+    """Return the lägesbild of ``version`` for ``audience`` exactly as it was saved.
+
+    With ``session`` only that audience's JSON is read from the database (a third of it).
+    """
+    if session is not None:
+        data = session.scalar(select(LagesbildVersion.figures["audiences"][audience])
+                              .where(LagesbildVersion.id == version.id))
+    else:
+        data = (version.figures or {}).get("audiences", {}).get(audience)
     if data is None:
         raise NotFound(f"Versionen saknas för mottagaren {audience!r}.")
     return from_json(data)
@@ -159,8 +169,8 @@ def frozen(version: LagesbildVersion, audience: str) -> Lagesbild:
 
 def latest_decided(session: Session, area: Area) -> LagesbildVersion | None:
     """Return the newest decided version of ``area`` (by decision date, then number)."""
-    return session.scalar(select(LagesbildVersion).where(
-        LagesbildVersion.area_id == area.id, LagesbildVersion.status == "decided")
+    return session.scalar(select(LagesbildVersion).options(defer(LagesbildVersion.figures))
+        .where(LagesbildVersion.area_id == area.id, LagesbildVersion.status == "decided")
         .order_by(LagesbildVersion.decided_on.desc(), LagesbildVersion.number.desc())
         .limit(1))
 
@@ -291,7 +301,7 @@ def _text_lines(value) -> list[str]:
 
 def previous_of(session: Session, version: LagesbildVersion) -> LagesbildVersion | None:
     """Return the version saved before ``version`` (None for the first)."""
-    return session.scalar(select(LagesbildVersion).where(
-        LagesbildVersion.area_id == version.area_id,
-        LagesbildVersion.number < version.number)
+    return session.scalar(select(LagesbildVersion).options(defer(LagesbildVersion.figures))
+        .where(LagesbildVersion.area_id == version.area_id,
+               LagesbildVersion.number < version.number)
         .order_by(LagesbildVersion.number.desc()).limit(1))

@@ -29,12 +29,14 @@ from web.views.lagesbild import (
     period_args,
     send_export,
 )
+from web.views.tenancy import current_code
 
 
 def _area(staff: bool = True):
     """Return the area asked for; staff pages only of the user's own municipality."""
     settings = current_app.config["EST_SETTINGS"]
-    area = resolve_area(get_session(), request.args.get("area") or settings.municipality)
+    area = resolve_area(get_session(), request.args.get("area")
+                        or (current_code() if staff else settings.municipality))
     if staff and not access.in_municipality(current_actor(), service.municipality_id(area)):
         raise PermissionDenied("Området hör inte till din kommun.")
     return area
@@ -77,7 +79,7 @@ def _version(number: int, errors: dict | None = None, posted: dict | None = None
     area = _area()
     v = service.get_version(session, area, number)
     audience = parse_audience(request.args.get("audience"), default="internal")
-    lb = service.frozen(v, audience)
+    lb = service.frozen(v, audience, session)
     return render_template(
         "lagesbild/version.html", area=area, v=v, lb=lb, body=html_fragment(lb),
         audience=audience, audiences=[(a, AUDIENCE_LABELS[a]) for a in AUDIENCES],
@@ -133,9 +135,10 @@ def version_export(number: int, fmt: str):
     audience = parse_audience(request.args.get("audience"))
     layer = check_layer(request.args.get("layer")) if fmt == "geojson" else None
     area = _area()
-    v = service.get_version(get_session(), area, number)
+    session = get_session()
+    v = service.get_version(session, area, number)
     suffix = ("" if audience == "public" else f"-{audience}") + (f"-{layer}" if layer else "")
-    return send_export(service.frozen(v, audience), fmt, layer,
+    return send_export(service.frozen(v, audience, session), fmt, layer,
                        f"lagesbild-{area.code}-version-{number}{suffix}")
 
 
@@ -149,7 +152,7 @@ def public():
     """Show the newest decided lägesbild for the public (no sign-in; public audience)."""
     area = _area(staff=False)
     v = service.latest_decided(get_session(), area)
-    lb = service.frozen(v, "public") if v is not None else None
+    lb = service.frozen(v, "public", get_session()) if v is not None else None
     if lb is not None:
         lb = replace(lb, sections=[s for s in lb.sections if s.key not in PUBLIC_OMITTED])
     return render_template("lagesbild/public.html", area=area, v=v, lb=lb,
