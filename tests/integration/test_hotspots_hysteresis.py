@@ -90,3 +90,19 @@ def test_a_significance_run_does_not_feed_coverage_hysteresis(db_session, town):
                             end=END, coverage=SHARE)
     assert run.parameters["used"]["previous_run"] is None
     assert run.parameters["used"]["hysteresis"] is False
+
+
+def test_next_weeks_significance_run_names_the_previous_run_and_keeps_lineages(db_session,
+                                                                               town):
+    week1 = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=14),
+                              end=END - timedelta(days=7))
+    week2 = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=7),
+                              end=END)
+    used = week2.parameters["used"]
+    assert week1.parameters["used"]["previous_run"] is None
+    assert used["previous_run"] == week1.id and used["kept_places"] >= 0
+    # Every place of week 1 comes back (found again or kept) under its lineage.
+    lin2 = {h.lineage_id for h in week2.hotspots}
+    assert {h.lineage_id for h in week1.hotspots} <= lin2
+    kept = [h for h in week2.hotspots if h.counts["source"] == "kept"]
+    assert len(kept) == used["kept_places"]
