@@ -222,7 +222,9 @@ def backtest(
                 cl = flag_share(x[tr], y[tr], coverage, area_m2=sg.area_m2)
             else:
                 cl = run_method(name, x[tr], y[tr])
-            polys = cluster_polygons(x[tr], y[tr], cl.labels)
+            # Coverage mode outlines its flagged cells (empty ones beside busy ones too).
+            polys = cl.outlines if cl.outlines is not None else cluster_polygons(
+                x[tr], y[tr], cl.labels)
             geom = shapely.union_all(polys) if polys else None
             area = 0.0 if geom is None else float(geom.area)
             captured = 0.0
