@@ -30,6 +30,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ METADATA_IPS = frozenset({ipaddress.ip_address("169.254.169.254"),
                           ipaddress.ip_address("fd00:ec2::254"),
                           ipaddress.ip_address("100.100.100.200")})
 _PENDING = "est_webhook_pending"
+_threads: list[threading.Thread] = []
+_threads_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -220,12 +223,35 @@ def _queue(session: Session, organisation_id: int, event: str, payload: dict) ->
 
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    if jobs.redis_url():
+        _enqueue(pending)
+        return
+    # Inline jobs (no REDIS_URL) would hold the moderator's request for every attempt to a
+    # slow receiver: run them on a thread of their own (drain() waits for them).
+    thread = threading.Thread(target=_enqueue, args=(pending,), daemon=True,
+                              name="est-webhooks")
+    with _threads_lock:
+        _threads[:] = [t for t in _threads if t.is_alive()] + [thread]
+    thread.start()
+
+
+def _enqueue(pending: list[tuple[int, str, str, dict]]) -> None:
     for hook_id, event_id, event, payload in pending:
         try:
             jobs.enqueue("est.webhooks:deliver", hook_id, event_id, event, payload,
                          key=f"webhook:{event_id}", retry=RETRIES)
         except Exception:  # the change is committed; a lost delivery is logged, not raised
             log.exception("webhook %s: could not queue event %s", hook_id, event_id)
+
+
+def drain(timeout: float = 60.0) -> None:
+    """Wait for the inline deliveries started in this process (tests, shutdown)."""
+    with _threads_lock:
+        threads = list(_threads)
+    for thread in threads:
+        thread.join(timeout)
 
 
 def _after_rollback(session: Session) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,13 +23,15 @@ NOW = datetime(2026, 11, 12, 14, 0, tzinfo=UTC)
 
 
 @contextmanager
-def receiver(statuses: list[int]) -> Iterator[tuple[str, list[dict]]]:
-    """An HTTP server on 127.0.0.1 answering POSTs with ``statuses`` in turn (then 200)."""
+def receiver(statuses: list[int], delay: float = 0.0) -> Iterator[tuple[str, list[dict]]]:
+    """An HTTP server on 127.0.0.1 answering POSTs with ``statuses`` in turn (then 200),
+    each after ``delay`` seconds."""
     seen: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server's name)
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(delay)
             seen.append({"body": body, "headers": dict(self.headers), "path": self.path})
             status = statuses.pop(0) if statuses else 200
             self.send_response(status)
@@ -86,6 +89,7 @@ def test_cli_hook_gets_signed_status_changes(runner, db_session, hallbo, make_re
                              organisation_id=org.id, contact="hemlig@example.se")
         db_session.commit()
         moderation.publish(db_session, report.id, make_actor("coordinator", area=area))
+        webhooks.drain()
         [delivery] = seen
     body = json.loads(delivery["body"])
     assert body["event"] == "report.published" and body["attempt"] == 1
@@ -106,6 +110,7 @@ def test_cli_hook_gets_signed_status_changes(runner, db_session, hallbo, make_re
 
 def test_a_failing_receiver_is_retried_and_every_attempt_logged(db_session, hallbo,
                                                                 make_report, make_actor):
+    """Retried at once here (inline jobs); on RQ after est.jobs.BACKOFF_S (10 s, 60 s …)."""
     area, org = hallbo
     with receiver([500, 503]) as (url, seen):
         webhooks.add_webhook(db_session, "Hallbo AB", url)
@@ -113,6 +118,7 @@ def test_a_failing_receiver_is_retried_and_every_attempt_logged(db_session, hall
                              organisation_id=org.id)
         db_session.commit()
         moderation.reject(db_session, report.id, make_actor("coordinator", area=area), "spam")
+        webhooks.drain()
         assert len(seen) == 3
     bodies = [json.loads(s["body"]) for s in seen]
     assert [b["attempt"] for b in bodies] == [1, 2, 3]
@@ -139,6 +145,7 @@ def test_nothing_is_sent_for_a_rolled_back_change_or_another_organisation(
         webhooks.notify(db_session, ours, "report.published")
         db_session.rollback()  # the change did not happen: nothing is sent
         db_session.commit()
+        webhooks.drain()
         assert seen == []
     assert attempts(db_session) == []
 
@@ -153,6 +160,7 @@ def test_removed_hooks_get_nothing(runner, db_session, hallbo, make_report, make
                              organisation_id=org.id)
         db_session.commit()
         moderation.publish(db_session, report.id, make_actor("coordinator", area=area))
+        webhooks.drain()
         assert seen == []
     assert "removed" in runner.invoke(args=["webhooks", "list"]).output
 
@@ -218,11 +226,29 @@ def test_an_action_marked_done_is_delivered_to_its_organisation(db_session, hall
             "category_id": str(category("klotter").id), "title": "Sanering vid stationen",
             "organisation_id": str(org.id), "starts_on": "2026-11-02"})
         actions.update_action(db_session, coordinator, action.id, {"status": "in_progress"})
+        webhooks.drain()
         assert seen == []  # only done is an event
         actions.update_action(db_session, coordinator, action.id, {"status": "done"})
+        webhooks.drain()
         actions.update_action(db_session, coordinator, action.id, {"outcome_note": "Klart"})
+        webhooks.drain()
         [delivery] = seen  # done once, not again on a later edit
     body = json.loads(delivery["body"])
     assert body["event"] == "action.done"
     assert body["action"] == {"id": action.id, "title": "Sanering vid stationen",
                               "status": "done", "place_name": None}
+
+
+def test_a_slow_receiver_does_not_hold_the_moderator(db_session, hallbo, make_report,
+                                                     make_actor):
+    area, org = hallbo
+    with receiver([], delay=1.5) as (url, seen):
+        webhooks.add_webhook(db_session, "Hallbo AB", url)
+        report = make_report(area=area, source="public", status="pending", occurred_at=NOW,
+                             organisation_id=org.id)
+        db_session.commit()
+        started = time.monotonic()
+        moderation.publish(db_session, report.id, make_actor("coordinator", area=area))
+        assert time.monotonic() - started < 1.0
+        webhooks.drain()
+        assert len(seen) == 1
