@@ -17,18 +17,21 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from est.errors import NotFound, PermissionDenied, ValidationError
 from est.models import Area
 
 # Longest kommunkod-like value accepted from a request (Swedish codes have 4 digits).
 MAX_CODE_CHARS = 32
+# Outlines are large (real ones have thousands of vertices): load them only when used.
+_NO_OUTLINE = defer(Area.geom)
 
 
 def served_municipalities(session: Session) -> list[Area]:
     """Return every municipality of the deployment, by name (the ``area`` rows of that kind)."""
-    return list(session.scalars(select(Area).where(Area.kind == "municipality")
+    return list(session.scalars(select(Area).options(_NO_OUTLINE)
+                                .where(Area.kind == "municipality")
                                 .order_by(Area.name, Area.code)))
 
 
@@ -36,9 +39,9 @@ def municipality_id_of_area(session: Session, area_id: int | None) -> int | None
     """Return the municipality id of an area (itself, or a district's parent); None for None."""
     if area_id is None:
         return None
-    area = session.get(Area, area_id)
+    area = session.get(Area, area_id, options=[_NO_OUTLINE])
     while area is not None and area.parent_id is not None:
-        area = session.get(Area, area.parent_id)
+        area = session.get(Area, area.parent_id, options=[_NO_OUTLINE])
     return area.id if area is not None else None
 
 
@@ -55,7 +58,8 @@ def municipalities_of(session: Session, user: Any) -> list[Area]:
     if own is None:
         return served_municipalities(session)
     municipality = municipality_id_of_area(session, own)
-    area = session.get(Area, municipality) if municipality is not None else None
+    area = (session.get(Area, municipality, options=[_NO_OUTLINE])
+            if municipality is not None else None)
     return [area] if area is not None else []
 
 
@@ -120,8 +124,9 @@ def municipality_for_point(session: Session, lon: float, lat: float) -> Area | N
     municipality with the lowest code, so routing is deterministic.
     """
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
-    return session.scalar(select(Area).where(Area.kind == "municipality",
-                                             func.ST_Intersects(Area.geom, point))
+    return session.scalar(select(Area).options(_NO_OUTLINE)
+                          .where(Area.kind == "municipality",
+                                 func.ST_Intersects(Area.geom, point))
                           .order_by(Area.code).limit(1))
 
 
@@ -181,7 +186,7 @@ def route_batch(session: Session, actor: Any, points: list[tuple[Any, Any]]) -> 
         area = municipality_for_point(session, x, y)
         if area is not None and (own is None or area.id == own):
             return area
-    return session.get(Area, own) if own is not None else None
+    return session.get(Area, own, options=[_NO_OUTLINE]) if own is not None else None
 
 
 def organisations_in(session: Session, municipality: Area, organisations: list) -> list:

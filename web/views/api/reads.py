@@ -285,25 +285,26 @@ def _geojson(body: dict, headers: dict | None = None) -> Response:
     return response
 
 
-def narrowed(doc: dict, session: Session, municipality: str) -> dict:
-    """Fill the deployment's facts into the document: active category codes and the
-    municipality's bounding box as the bounds of a posted point."""
+def narrowed(doc: dict, session: Session) -> dict:
+    """Fill the deployment's facts into the document: the active category codes, and the
+    bounding box of the served municipalities as the bounds of a posted point."""
     schemas = doc["components"]["schemas"]
     codes = [c.code for c in list_categories(session)]
     props = schemas.get("ReportProperties", {}).get("properties", {})
     if codes and "category" in props:
         props["category"] = {**props["category"], "enum": codes}
-    box = session.execute(select(func.ST_XMin(Area.geom), func.ST_YMin(Area.geom),
-                                 func.ST_XMax(Area.geom), func.ST_YMax(Area.geom))
-                          .where(Area.kind == "municipality", Area.code == municipality)
-                          ).first()
-    if box is not None:
+    box = session.execute(select(func.min(func.ST_XMin(Area.geom)),
+                                 func.min(func.ST_YMin(Area.geom)),
+                                 func.max(func.ST_XMax(Area.geom)),
+                                 func.max(func.ST_YMax(Area.geom)))
+                          .where(Area.kind == "municipality")).one()
+    if box[0] is not None:
         coords = schemas.get("Point", {}).get("properties", {}).get("coordinates", {})
         for variant in coords.get("anyOf", []):
             items = variant.get("prefixItems", [])
             for item, low, high in zip(items, (box[0], box[1]), (box[2], box[3]),
                                        strict=False):
-                # exclusive: a point on the box's edge is on the outline, not inside it
+                # exclusive: a point on the box's edge is on an outline, not inside it
                 item.update(exclusiveMinimum=round(low, 6), exclusiveMaximum=round(high, 6))
                 item.pop("minimum", None)
                 item.pop("maximum", None)
