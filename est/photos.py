@@ -18,11 +18,12 @@ import io
 import os
 import re
 import secrets
+import threading
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ _KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.(jpg|png)$")
 _PENDING_WRITES = "est_photos_written"
 _PENDING_ERASES = "est_photos_erased"
 _heif_registered = False
+_TRUNCATED_LOCK = threading.Lock()
 
 
 class PhotoError(ValueError):
@@ -133,7 +135,7 @@ def _reencode(data: bytes) -> tuple[bytes, str, int, int]:
                 raise PhotoError("Bilden måste vara JPEG, PNG eller HEIC.")
             if opened.width * opened.height > MAX_PIXELS:
                 raise PhotoError("Bilden har för många pixlar (högst 40 megapixlar).")
-            opened.load()
+            _load_complete(opened)
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -158,6 +160,21 @@ def _reencode(data: bytes) -> tuple[bytes, str, int, int]:
         clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
         content_type = "image/jpeg"
     return out.getvalue(), content_type, clean.width, clean.height
+
+
+def _load_complete(image: Image.Image) -> None:
+    """Decode ``image`` refusing a truncated file, whatever the process-wide setting says.
+
+    WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES = True`` when it is imported, which
+    would let a cut-off upload through with grey in place of the missing part.
+    """
+    with _TRUNCATED_LOCK:
+        saved = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            image.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:

@@ -145,10 +145,18 @@ def test_gif_refused_as_unsupported(db_session):
         store_photo(db_session, out.getvalue())
 
 
-def test_truncated_jpeg_refused(db_session):
-    data = _jpeg_with_gps(size=(600, 400))
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_truncated_image_refused_even_after_weasyprint(db_session, fmt):
+    import weasyprint  # noqa: F401  (sets ImageFile.LOAD_TRUNCATED_IMAGES = True on import)
+    from PIL import ImageFile
+
+    out = io.BytesIO()
+    Image.effect_noise((600, 400), 60).convert("RGB").save(out, format=fmt)
+    data = out.getvalue()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
     with pytest.raises(PhotoError, match="kunde inte läsas"):
         store_photo(db_session, data[: len(data) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the process-wide setting is restored
 
 
 def test_size_limit_from_environment(db_session, monkeypatch):
