@@ -84,11 +84,13 @@ def forgot():
         return render_template("admin/forgot.html", sent=False, email=email,
                                errors={"email": "Skriv din e-postadress."}), 400
     link = invites.request_reset(get_session(), email)
-    if link is not None:
+    response = make_response(render_template("admin/forgot.html", sent=True, email="",
+                                             errors={}))
+    if link is not None:  # sent after the answer, so its time does not tell the address exists
         send_staff_mail(link.user.email, "Nytt lösenord till EST lägesbild", "reset",
-                        name=link.user.name, expires_at=link.expires_at,
+                        response=response, name=link.user.name, expires_at=link.expires_at,
                         url=url_for("account.reset", token=link.token, _external=True))
-    return render_template("admin/forgot.html", sent=True, email="", errors={})
+    return response
 
 
 @bp.route("/konto/losenord", methods=["GET", "POST"])
