@@ -76,6 +76,18 @@ def test_regional_user_switches(client, sign_in, two):
     assert "AAAA0001" not in listing and "BBBB0001" in listing
 
 
+def test_switcher_escapes_names_and_bounds_the_code(client, sign_in, two, db_session):
+    two[1].name = '<script>alert("B")</script>'
+    db_session.flush()
+    sign_in("coordinator", two[4])
+    html = text(client.get("/personal/oversikt"))
+    assert '<script>alert("B")' not in html
+    assert "&lt;script&gt;alert(&#34;B&#34;)&lt;/script&gt;</option>" in html
+    too_long = client.get("/personal/oversikt?kommun=" + "1" * 40,
+                          headers={"Accept": "application/json"})
+    assert too_long.status_code == 400 and "kommun" in text(too_long)
+
+
 def _feature(lon, lat):
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {"category": "klotter", "description": "Tagg"}}

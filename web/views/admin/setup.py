@@ -19,13 +19,14 @@ from est.services.users import list_organisations
 from web.auth import current_actor, permission_required
 from web.db import database, get_session
 from web.views.admin import bp
+from web.views.tenancy import current_code
 
 log = logging.getLogger(__name__)
 REFRESH_S = 30  # how often a process reads the stored settings again
 
 
 def _municipality() -> Area:
-    code = current_app.config["EST_SETTINGS"].municipality
+    code = current_code()  # the admin's current municipality (est.tenancy)
     area = get_session().scalar(select(Area).where(Area.kind == "municipality",
                                                    Area.code == code))
     if area is None:
