@@ -81,12 +81,12 @@ def test_batch_is_all_or_nothing_with_errors_per_feature(client, db_session, tok
     assert body["error"] == "validation_error" and "features" in body["fields"]
     assert set(body["features"]) == {"3", "5"}
     assert set(body["features"]["3"]) == {"geometry", "properties"}
-    assert set(body["features"]["5"]) == {"severity"}
+    assert set(body["features"]["5"]) == {"occurred_at", "severity"}  # "igår" is no date
     assert {e["field"] for e in body["errors"]} >= {"features.3.geometry",
                                                    "features.5.severity"}
     # Well-formed features then meet the report rules, all reported at once.
     features[3] = feature()
-    features[5] = feature(occurred_at="igår")
+    features[5] = feature(occurred_at="1999-12-31T23:00:00+01:00")  # a date, but too early
     response = post(client, token, features)
     assert response.status_code == 400
     body = response.get_json()

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from spectree import Response as Spec
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -240,8 +240,7 @@ def openapi():
     """Return the OpenAPI 3.1 document of this API and the Open311 endpoints."""
     from web.views.api.reads import narrowed
 
-    return jsonify(narrowed(document(), get_session(),
-                            current_app.config["EST_SETTINGS"].municipality))
+    return jsonify(narrowed(document(), get_session()))
 
 
 from web.views.api import hooks, reads, writes  # noqa: E402,F401  (routes on bp)

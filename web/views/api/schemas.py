@@ -149,7 +149,7 @@ class Point(BaseModel):
     bbox: BBox | None = None
     coordinates: tuple[Lon, Lat] | tuple[Lon, Lat, float] = Field(
         description="[longitude, latitude] (an altitude is ignored). The point must lie "
-                    "inside the municipality's outline.")
+                    "inside a served municipality's outline.")
 
 
 class ReportProperties(BaseModel):
