@@ -82,8 +82,8 @@ def main() -> None:
                                  train_months=args.train_months, tz=TZ, comparators=(),
                                  end=end, flag=significant_places_flagger())
             res["rows"].append(dict(g["rows"][0], method="significant places' outlines"))
-        else:
-            # The grids at the nominal share too, for when the places do not fill it.
+        elif res["rows"][0]["area_share"] < 0.99 * share:
+            # The grids at the nominal share too, for when the default does not fill it.
             for cell in (25.0, 150.0):
                 g = rolling_backtest(x, y, t, share=share, months=args.test_months,
                                      train_months=args.train_months, tz=TZ, comparators=(),
