@@ -90,6 +90,8 @@ class PublicCache:
         self._lock = threading.Lock()
         self._local: OrderedDict[str, bytes] = OrderedDict()
         self._decoded: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+        self._memo: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self.clock: Callable[[], float] = time.monotonic  # tests move time
         self._max = max_entries
         self._redis = None
         if redis_url:
@@ -145,8 +147,31 @@ class PublicCache:
                 self._decoded.popitem(last=False)
         return decoded
 
+    def memo(self, key: Any, ttl_s: float, compute: Callable[[], Any]) -> Any:
+        """Return ``compute()``, reused in this process for ``ttl_s`` seconds per ``key``.
+
+        For the data fingerprint: a cache hit then costs no database round trip at all, and a
+        change shows at most ``ttl_s`` later (``0``: compute on every call). Exceptions are
+        not memoised.
+        """
+        if ttl_s <= 0:
+            return compute()
+        now = self.clock()
+        with self._lock:
+            hit = self._memo.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        value = compute()
+        with self._lock:
+            self._memo[key] = (now + ttl_s, value)
+            self._memo.move_to_end(key)
+            while len(self._memo) > MAX_ENTRIES:
+                self._memo.popitem(last=False)
+        return value
+
     def clear(self) -> None:
         """Forget the in-process entries (tests; Redis entries simply age out)."""
         with self._lock:
             self._local.clear()
             self._decoded.clear()
+            self._memo.clear()

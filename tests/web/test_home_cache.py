@@ -23,6 +23,12 @@ TAG = re.compile(r'^W/"([0-9a-f]{32})\.([A-Za-z0-9_-]+)"$')
 
 
 @pytest.fixture
+def app_config(app_config: dict) -> dict:
+    """Read the fingerprint on every request here (production reuses it for 2 s per worker)."""
+    return {**app_config, "EST_PUBLIC_FINGERPRINT_TTL_S": 0}
+
+
+@pytest.fixture
 def town(make_area, make_organisation):
     area = make_area()
     shared = make_organisation("Polisen Hallsberg", "polis", area=area)
@@ -175,3 +181,33 @@ def test_each_language_has_its_own_tag_and_page(client, put):
     assert 'hreflang="en"' in swedish.get_data(as_text=True)
     again = client.get("/", headers={"If-None-Match": english.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_fingerprint_reused_per_worker_for_its_ttl_then_read_again(app_config, put, db_session):
+    """With a TTL a hit needs no database; a change shows once the TTL has passed."""
+    from sqlalchemy import event
+
+    for _ in range(5):
+        put()
+    app = create_app({**app_config, "EST_PUBLIC_FINGERPRINT_TTL_S": 2})
+    client = app.test_client()
+    first = client.get("/")
+    assert "5 rapporter" in _lead(first.get_data(as_text=True))
+    store = app.extensions["est_public_cache"]
+    clock = [1000.0]
+    store.clock = lambda: clock[0]
+    store.clear()
+    client.get("/")  # memoised at clock 1000 for 2 s
+    put(day=2)
+    statements: list[str] = []
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    clock[0] = 1001.5
+    within = client.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert within.status_code == 304 and statements == []  # no query at all on a hit
+    clock[0] = 1002.5
+    after = client.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and statements  # read again: the new report counts
+    assert "6 rapporter" in _lead(after.get_data(as_text=True))
+    app.extensions["est_db"].dispose()

@@ -32,6 +32,9 @@ from web.security import csp_nonce
 bp = Blueprint("home", __name__)
 
 MAX_AGE_S = 60  # browsers and proxies may reuse a public answer this long without asking
+# The area id and data fingerprint are reused per worker this long (app config
+# EST_PUBLIC_FINGERPRINT_TTL_S; 0 = read them on every request): a hit then needs no database.
+FINGERPRINT_TTL_S = 2.0
 NONCE_MARK = "__EST_CSP_NONCE__"
 # Anonymous pages rendered with NONCE_MARK, per worker: (cache key, language, path) -> HTML.
 RENDERED_ENTRIES = 8
@@ -52,16 +55,22 @@ def public_cache() -> PublicCache:
 def _context(page: str):
     """Return (session, area id, policy, now, key) of a public page (NotFound: no area)."""
     settings = current_app.config["EST_SETTINGS"]
-    session = get_session()
-    # Only the id here: the area row holds the whole outline, read when a page is built.
-    area = session.scalar(select(Area.id).where(Area.kind == "municipality",
-                                                Area.code == settings.municipality))
-    if area is None:
-        area = queries.area_by_code(session, settings.municipality).id  # NotFound, a hint
+    session = get_session()  # connects on first use only (a memoised hit does not)
     policy = public.PublicPolicy.from_settings(settings)
     now = datetime.now(settings.tz)
     window = public.latest_window(policy, now)
-    fingerprint = data_fingerprint(session, area, window.start_at, window.end_at)
+
+    def lookup() -> tuple[int, str]:
+        # Only the id here: the area row holds the whole outline, read when a page is built.
+        area = session.scalar(select(Area.id).where(Area.kind == "municipality",
+                                                    Area.code == settings.municipality))
+        if area is None:
+            area = queries.area_by_code(session, settings.municipality).id  # NotFound, a hint
+        return area, data_fingerprint(session, area, window.start_at, window.end_at)
+
+    ttl = float(current_app.config.get("EST_PUBLIC_FINGERPRINT_TTL_S", FINGERPRINT_TTL_S))
+    area, fingerprint = public_cache().memo(
+        ("fingerprint", settings.municipality, window.start_at, window.end_at), ttl, lookup)
     today = now.astimezone(policy.tz).date()
     key = cache_key(page, settings.municipality, policy, window.start, today, fingerprint)
     return session, area, policy, now, key
