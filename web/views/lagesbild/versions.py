@@ -64,7 +64,8 @@ def versions():
     """List the area's saved versions, newest first, with their decisions."""
     area = _area()
     return render_template("lagesbild/versions.html", area=area, args=period_args(),
-                           versions=service.list_versions(get_session(), area))
+                           versions=service.list_versions(get_session(), area),
+                           tz=current_app.config["EST_SETTINGS"].tz)
 
 
 @bp.get("/lagesbild/versioner/<int:number>")
@@ -88,7 +89,8 @@ def _version(number: int, errors: dict | None = None, posted: dict | None = None
         form=posted or {"decided_by": v.decided_by or "",
                         "decided_on": v.decided_on.isoformat() if v.decided_on else "",
                         "decision_note": v.decision_note or ""},
-        manage=access.can(current_actor(), MANAGE), today=_today()), 400 if errors else 200
+        manage=access.can(current_actor(), MANAGE), today=_today(),
+        tz=current_app.config["EST_SETTINGS"].tz), 400 if errors else 200
 
 
 @bp.post("/lagesbild/versioner/<int:number>/beslut")
