@@ -57,6 +57,10 @@ class Settings:
     tile_attribution_url: str | None = DEFAULT_TILE_ATTRIBUTION_URL
     # Mail to reporters (est.mail): smtp://user:pass@host:587?starttls=1; None = no mail.
     smtp_url: str | None = None
+    # Read replica (est.replica): reads of GET/HEAD requests go there while it lags at most
+    # replica_max_lag_seconds; None = everything on the primary.
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: int = 30
 
     @property
     def tile_origin(self) -> str:
@@ -209,7 +213,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tile_attribution=attribution,
         tile_attribution_url=attribution_url,
         smtp_url=_smtp_url(env.get("EST_SMTP_URL")),
+        **_replica_settings(env),
     )
+
+
+def _replica_settings(env: Mapping[str, str]) -> dict:
+    """Read ``DATABASE_REPLICA_URL`` and ``EST_REPLICA_MAX_LAG_SECONDS`` (est.replica)."""
+    url = (env.get("DATABASE_REPLICA_URL") or "").strip() or None
+    if url is not None and not url.startswith("postgresql"):
+        raise ConfigError(
+            "DATABASE_REPLICA_URL must be a PostgreSQL URL of a streaming replica such as "
+            "postgresql+psycopg://user:password@replica:5432/est (empty: no replica)"
+        )
+    if url is not None and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    lag = (env.get("EST_REPLICA_MAX_LAG_SECONDS") or "30").strip()
+    if not lag.isdigit() or not 0 <= int(lag) <= 3600:
+        raise ConfigError(
+            f"EST_REPLICA_MAX_LAG_SECONDS must be a whole number of seconds from 0 to 3600 "
+            f"(how far the replica may lag before reads go to the primary), not {lag[:20]!r}"
+        )
+    return {"database_replica_url": url, "replica_max_lag_seconds": int(lag)}
 
 
 def _smtp_url(value: str | None) -> str | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from est.config import Settings
 from est.embedded import EmbeddedCluster
+from est.replica import RoutingSession, pin_to_primary
 
 
 def embedded_cluster(settings: Settings) -> EmbeddedCluster:
@@ -33,8 +34,12 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Create the session factory used by services (``expire_on_commit`` off for views)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Create the session factory used by services (``expire_on_commit`` off for views).
+
+    Its sessions are :class:`est.replica.RoutingSession`: on the primary unless a request
+    hands them a replica (web.db), and then only for plain reads before any write.
+    """
+    return sessionmaker(bind=engine, class_=RoutingSession, expire_on_commit=False)
 
 
 def check_database(engine: Engine) -> dict[str, str]:
@@ -47,7 +52,11 @@ def check_database(engine: Engine) -> dict[str, str]:
 
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
-    """Run one use case in its own transaction on ``session`` (commit on success)."""
+    """Run one use case in its own transaction on ``session`` (commit on success).
+
+    A use case writes, so the session reads from the primary from here on (est.replica).
+    """
+    pin_to_primary(session)
     if session.in_transaction():
         # Reads earlier in the request autobegan a transaction; close it so this use case
         # commits or rolls back as a whole.
