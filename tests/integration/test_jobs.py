@@ -190,3 +190,21 @@ def test_rq_jobs_survive_a_worker_restart(redis_jobs, tmp_path):
     assert jobs.get(waiting.id).status == "queued"
     run_burst(redis_jobs)  # the worker starts again
     assert jobs.get(waiting.id).result == 1
+
+
+def test_worker_with_scheduler_schedules_one_monday_precompute(redis_jobs):
+    out = run_burst_with(redis_jobs, "--with-scheduler")
+    assert "Veckans förberäkning schemalagd: k" in out
+    run_burst_with(redis_jobs, "--with-scheduler")  # a second worker: still one job
+    counts = jobs.queue_counts()
+    assert counts["scheduled"] == 1 and counts["queued"] == 0
+    [ref] = jobs.recent(state="queued")
+    assert ref.func == "est.jobs.schedule:weekly_precompute"
+
+
+def run_burst_with(url: str, *extra: str) -> str:
+    args = [sys.executable, "-c", "from web.cli import main; main()", "worker", "--url", url,
+            "--burst", *extra]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
