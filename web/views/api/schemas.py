@@ -16,8 +16,10 @@ NO_NUL = r"^[^\x00]*$"
 MAX_ROWS = 5000
 MAX_BATCH = 1000
 
-Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, WGS84 degrees")]
-Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS84 degrees")]
+Lon = Annotated[float, Field(ge=-180, le=180, strict=True,
+                             description="Longitude, WGS84 degrees")]
+Lat = Annotated[float, Field(ge=-90, le=90, strict=True, description="Latitude, WGS84 degrees")]
+Number = Annotated[float, Field(strict=True)]
 Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
 
 
@@ -131,12 +133,14 @@ class IdempotencyHeaders(BaseModel):
 
 
 # -- report POST ------------------------------------------------------------------------------
+# Numbers are strict: JSON types as the schema says (no `false` for a number, no "2" for an
+# integer; lists stay lists for the tuples).
 
 # GeoJSON foreign members: allowed where RFC 7946 has them, never with NUL bytes (the request
 # guard refuses NUL anywhere in a body).
 _MEMBER_NAMES = {"propertyNames": {"maxLength": 200, "pattern": NO_NUL}}
-Scalar = Annotated[str, Field(max_length=2000, pattern=NO_NUL)] | float | bool | None
-BBox = Annotated[list[float], Field(min_length=4, max_length=6)]
+Scalar = Annotated[str, Field(max_length=2000, pattern=NO_NUL)] | Number | bool | None
+BBox = Annotated[list[Number], Field(min_length=4, max_length=6)]
 # ISO 8601 as the API reads it (calendar checks and the time bounds follow in the service).
 DATE_TIME = (r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d"
              r"(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$")
@@ -147,7 +151,7 @@ class Point(BaseModel):
 
     type: Literal["Point"]
     bbox: BBox | None = None
-    coordinates: tuple[Lon, Lat] | tuple[Lon, Lat, float] = Field(
+    coordinates: tuple[Lon, Lat] | tuple[Lon, Lat, Number] = Field(
         description="[longitude, latitude] (an altitude is ignored). The point must lie "
                     "inside a served municipality's outline.")
 
@@ -168,7 +172,8 @@ class ReportProperties(BaseModel):
                                                 "the future, not before the earliest date; "
                                                 "default now")
     description: Text | None = None
-    severity: int | None = Field(None, ge=1, le=3, description="1 low, 2 medium, 3 high")
+    severity: int | None = Field(None, ge=1, le=3, strict=True,
+                                 description="1 low, 2 medium, 3 high")
 
 
 class ReportFeature(BaseModel):
@@ -177,7 +182,8 @@ class ReportFeature(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["Feature"]
-    id: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | int | None = Field(
+    id: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | \
+        Annotated[int, Field(strict=True)] | None = Field(
         None, description="The client's own id (ignored)")
     bbox: BBox | None = None
     geometry: Point
