@@ -72,14 +72,23 @@ def main() -> None:
         print(f"Database ready in {time.perf_counter() - t0:.1f} s")
         redis_url = stack.enter_context(private_redis(work))
         port = free_port()
-        stack.enter_context(gunicorn(url, redis_url, port, args.workers, work))
+        server = stack.enter_context(gunicorn(url, redis_url, port, args.workers, work))
         warm_up(port, args.workers)
         print(f"gunicorn -w {args.workers} (production) on http://127.0.0.1:{port}/ "
               f"after {time.perf_counter() - t0:.1f} s; locust {args.users} users for "
               f"{args.seconds} s …")
+        cpu0 = workers_cpu(server)
         rows = run_locust(port, args.users, args.seconds, work, secrets_env,
                           [ONLY[args.only]] if args.only else [])
+        cpu = workers_cpu(server) - cpu0
         print_table(rows, args)
+        total = next((int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated"), 0)
+        if total:
+            per = 1000 * cpu / total
+            print(f"gunicorn workers' CPU (user+sys): {cpu:.1f} s for {total} requests = "
+                  f"{per:.2f} ms per request, i.e. ≤ {1000 * (os.cpu_count() or 1) / per:,.0f}"
+                  f" req/s on {os.cpu_count()} otherwise idle CPUs (PostgreSQL's share not "
+                  f"counted)")
     print(f"Total {time.perf_counter() - t0:.0f} s; stack stopped, database dropped.")
 
 
@@ -195,6 +204,23 @@ def print_table(rows: list[dict[str, str]], args: argparse.Namespace) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def workers_cpu(server: subprocess.Popen) -> float:
+    """Return the user+system CPU seconds used so far by gunicorn's worker processes.
+
+    The figure that does not depend on what else runs on the machine: requests per CPU.
+    """
+    import psutil  # installed with locust
+
+    total = 0.0
+    for child in psutil.Process(server.pid).children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
 
 def free_port() -> int:
     """Return a free TCP port on 127.0.0.1."""

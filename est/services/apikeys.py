@@ -2,12 +2,20 @@
 
 Only the SHA-256 hex digest of a token is stored. A key belongs to one organisation; its
 holder acts as a ``reporter`` of that organisation (see :class:`ApiClient`).
+
+A valid key's client is remembered per process for ``CLIENT_TTL_S`` seconds (no query on the
+next requests of a busy API client). :func:`revoke_key` forgets it in its own process at once;
+other processes (gunicorn workers, a revocation by ``est apikeys revoke``) refuse the key at
+most ``CLIENT_TTL_S`` later.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +30,11 @@ from est.services.users import find_organisation
 
 TOKEN_PREFIX = "est_"
 MAX_LABEL = 200
+CLIENT_TTL_S = 5.0  # a valid key's client is reused this long per process (0: never)
+_CLIENTS_MAX = 256
+_clients: OrderedDict[str, tuple[float, ApiClient]] = OrderedDict()
+_clients_lock = threading.Lock()
+_clock = time.monotonic  # tests move time
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,14 @@ def revoke_key(session: Session, key_id: int) -> ApiKey:
             raise NotFound(f"no API key {key_id}")
         if key.revoked_at is None:
             key.revoked_at = datetime.now(UTC)
+        forget_clients()
     return key
+
+
+def forget_clients() -> None:
+    """Forget the clients remembered in this process (after a revocation)."""
+    with _clients_lock:
+        _clients.clear()
 
 
 def authenticate(session: Session, token: str | None) -> ApiClient | None:
@@ -101,13 +121,26 @@ def authenticate(session: Session, token: str | None) -> ApiClient | None:
     token = (token or "").strip()
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
+    digest = hash_token(token)
+    now = _clock()
+    with _clients_lock:
+        known = _clients.get(digest)
+        if known is not None and known[0] > now:
+            return known[1]
     row = session.execute(
         select(ApiKey, Organisation).join(Organisation, Organisation.id == ApiKey.organisation_id)
-        .where(ApiKey.key_hash == hash_token(token), ApiKey.revoked_at.is_(None))
+        .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
     ).first()
     if row is None:
         return None
     key, org = row
-    return ApiClient(id=key.id, label=key.label, organisation_id=org.id,
-                     organisation_name=org.name,
-                     area_id=access._municipality_of(session, org.area_id))
+    client = ApiClient(id=key.id, label=key.label, organisation_id=org.id,
+                       organisation_name=org.name,
+                       area_id=access._municipality_of(session, org.area_id))
+    if CLIENT_TTL_S > 0:
+        with _clients_lock:
+            _clients[digest] = (now + CLIENT_TTL_S, client)
+            _clients.move_to_end(digest)
+            while len(_clients) > _CLIENTS_MAX:
+                _clients.popitem(last=False)
+    return client
