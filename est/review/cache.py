@@ -56,9 +56,6 @@ _VERSION = text("""
         || '|' || (SELECT count(*) || ':' || coalesce(sum(hashtextextended(
                        t.xmin::text || t.ctid::text, 0)), 0) FROM organisation t)
 """)
-_ROWS = text("""SELECT count(*) FROM report_change c
-                WHERE (c.area_id = ANY(:areas) OR c.area_id IS NULL)
-                  AND ((c.day BETWEEN :a0 AND :b0) OR (c.day BETWEEN :a1 AND :b1))""")
 _COMPACT = text("""
     DELETE FROM report_change c USING (
         SELECT area_id, day, max(id) AS keep FROM report_change
@@ -81,8 +78,12 @@ def code_version() -> str:
 
 
 def _area_ids(session: Session, area: Area) -> list[int]:
-    return [area.id, *session.scalars(text("SELECT id FROM area WHERE parent_id = :a"),
-                                      {"a": area.id})]
+    """Return the area and its districts (read once per session)."""
+    key = ("est.review.cache.area_ids", area.id)
+    if key not in session.info:
+        session.info[key] = [area.id, *session.scalars(
+            text("SELECT id FROM area WHERE parent_id = :a"), {"a": area.id})]
+    return session.info[key]
 
 
 def _day_ranges(period: Period, ref_week: Week) -> dict[str, date]:
@@ -115,12 +116,11 @@ def compact(session: Session, area: Area, period: Period, ref_week: Week) -> int
     return int(deleted or 0)
 
 
-def needs_compacting(session: Session, area: Area, period: Period, ref_week: Week) -> bool:
-    """Return True when the change rows of the days a view reads are many per day."""
+def needs_compacting(version: str, period: Period, ref_week: Week) -> bool:
+    """Return True when ``version`` (of :func:`data_version`) counts many rows per day."""
     r = _day_ranges(period, ref_week)
     days = (r["b0"] - r["a0"]).days + (r["b1"] - r["a1"]).days + 2
-    rows = session.execute(_ROWS, {"areas": _area_ids(session, area), **r}).scalar_one()
-    return int(rows) > COMPACT_ABOVE * days
+    return int(version.split(":", 1)[0]) > COMPACT_ABOVE * days
 
 
 _WINDOW = text("""SELECT count(*) || ':' || coalesce(sum(c.id), 0) FROM report_change c

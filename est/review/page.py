@@ -132,9 +132,10 @@ def build_review(session: Session, area_code: str, week: Period, filters: Filter
     if cache is not None and not cache.usable(session):
         cache = None
     if cache is not None:
-        if review_cache.needs_compacting(session, area, week, ref_week):
-            review_cache.compact(session, area, week, ref_week)
         version = review_cache.data_version(session, area, week, ref_week)
+        if review_cache.needs_compacting(version, week, ref_week):
+            review_cache.compact(session, area, week, ref_week)
+            version = review_cache.data_version(session, area, week, ref_week)
         key = cache.key(area.id, type(week).__name__, week.first_day, week.tz,
                         sorted(filters.as_query().items()), individual, min_cell, crs,
                         detect, in_progress, days, has_last_year, MAX_POINTS, version)
