@@ -23,7 +23,8 @@ SESSION_KEY = "kommun"
 def current_area() -> Area | None:
     """Return the signed-in actor's current municipality (None for anonymous visitors).
 
-    PermissionDenied (403) if the remembered or requested code is not one of the actor's.
+    A remembered code that is no longer one of the actor's falls back to the default (an
+    explicit ``?kommun=`` is checked by :func:`_remember_requested`: 403/404/400).
     """
     actor = current_actor()
     if actor is None:
