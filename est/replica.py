@@ -2,7 +2,8 @@
 
 A :class:`RoutingSession` sends a statement to the replica engine stored in its ``info``
 (:data:`REPLICA_KEY`) only when it is a plain read (a ``SELECT`` without ``FOR UPDATE``, or
-``text("SELECT …")``) and the session has not written yet. The first flush, ``INSERT`` /
+``text("SELECT|WITH|SET|SHOW …")`` without a writing or locking word) and the
+session has not written yet. The first flush, ``INSERT`` /
 ``UPDATE`` / ``DELETE``, other textual SQL, ``session.connection()`` or
 :func:`est.db.transaction` pins the session to the primary (:data:`PRIMARY_KEY`) for the
 rest of its life, so every write and every read inside or after a write transaction sees the
@@ -18,6 +19,7 @@ replica marks it down at once, so the next request reads from the primary.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -43,15 +45,20 @@ LAG_SQL = text("""
 """)
 
 
+# Words that make textual SQL a write (or a lock) however it starts; matched as whole words.
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|NEXTVAL|SETVAL|FOR\s+SHARE|"
+                     r"FOR\s+NO\s+KEY|FOR\s+KEY|INTO|LOCK|SERIALIZABLE|READ\s+WRITE)\b",
+                     re.IGNORECASE)
+
+
 def is_plain_read(clause: Any) -> bool:
     """Return True for a statement that only reads (safe on a hot standby)."""
     if isinstance(clause, Select | CompoundSelect):
         return getattr(clause, "_for_update_arg", None) is None
     if isinstance(clause, TextClause):
         words = clause.text.lstrip().split(None, 1)
-        sql = clause.text.upper()
-        return bool(words) and words[0].upper() == "SELECT" and "FOR UPDATE" not in sql \
-            and "FOR SHARE" not in sql and "NEXTVAL" not in sql
+        return bool(words) and words[0].upper() in ("SELECT", "WITH", "SET", "SHOW") \
+            and _WRITES.search(clause.text) is None
     return False
 
 
