@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -24,7 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import bench_database, free_port, gunicorn, private_redis, warm_up  # noqa: E402
+from load import (  # noqa: E402
+    bench_database,
+    cpu_spent,
+    database_cpu,
+    free_port,
+    gunicorn,
+    private_redis,
+    warm_up,
+    workers_cpu,
+)
 
 TOWN = (15.095, 59.058, 15.125, 59.072)  # a box inside Hallsberg town (WGS84)
 CATEGORIES = ("klotter", "skadegorelse", "nedskrapning", "ordningsstorning")
@@ -51,7 +61,7 @@ def post(port: int, token: str, body: dict) -> tuple[int, float]:
         return exc.code, time.perf_counter() - t0
 
 
-def singles(port: int, token: str, clients: int, seconds: float) -> None:
+def singles(port: int, token: str, clients: int, seconds: float) -> int:
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
@@ -82,9 +92,10 @@ def singles(port: int, token: str, clients: int, seconds: float) -> None:
     print(f"Single POST, {clients} clients, {wall:.0f} s: {n} reports ({failures[0]} failed), "
           f"{n / wall:.0f} reports/s, p50 {p(0.5):.0f} ms, p95 {p(0.95):.0f} ms, "
           f"p99 {p(0.99):.0f} ms")
+    return n
 
 
-def batches(port: int, token: str, count: int, size: int) -> None:
+def batches(port: int, token: str, count: int, size: int) -> int:
     bodies = [{"type": "FeatureCollection", "features": [feature() for _ in range(size)]}
               for _ in range(count)]
     t0 = time.perf_counter()
@@ -96,6 +107,7 @@ def batches(port: int, token: str, count: int, size: int) -> None:
     print(f"Batch POST, {count} × {size} Points, 2 at a time: {ok} stored, {wall:.1f} s, "
           f"{ok * size / wall:,.0f} reports/s (one batch {1000 * each[len(each) // 2]:.0f} ms "
           f"median)")
+    return ok * size
 
 
 def main() -> None:
@@ -113,13 +125,22 @@ def main() -> None:
         url, secrets_env = stack.enter_context(bench_database())
         redis_url = stack.enter_context(private_redis(work))
         port = free_port()
-        stack.enter_context(gunicorn(url, redis_url, port, 2, work))
+        server = stack.enter_context(gunicorn(url, redis_url, port, 2, work))
         warm_up(port, 2)
         token = secrets_env["EST_BENCH_API_KEY"]
         for _ in range(4):
             post(port, token, feature())
-        singles(port, token, args.clients, args.seconds)
-        batches(port, token, args.batches, args.size)
+        for run in (lambda: singles(port, token, args.clients, args.seconds),
+                    lambda: batches(port, token, args.batches, args.size)):
+            app0, db0 = workers_cpu(server), database_cpu()
+            stored = run()
+            app_s, db_s = workers_cpu(server) - app0, cpu_spent(db0, database_cpu())
+            if stored:
+                per = 1000 * (app_s + db_s) / stored
+                print(f"  CPU per report: gunicorn {1000 * app_s / stored:.2f} ms + PostgreSQL "
+                      f"{1000 * db_s / stored:.2f} ms = {per:.2f} ms, i.e. ≤ "
+                      f"{1000 * (os.cpu_count() or 1) / per:,.0f} reports/s on "
+                      f"{os.cpu_count()} otherwise idle CPUs")
         log = (work / "gunicorn.log").read_text()
         if "Traceback" in log:
             print(log[log.index("Traceback"):][:3000], file=sys.stderr)

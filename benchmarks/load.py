@@ -222,6 +222,31 @@ def workers_cpu(server: subprocess.Popen) -> float:
     return total
 
 
+def database_cpu(database: str = BENCH_DB) -> dict[int, float]:
+    """Return user+system CPU seconds per PostgreSQL backend serving ``database``.
+
+    Backends are pooled by the workers, so the difference of two readings (see
+    :func:`cpu_spent`) is the database's share of a run.
+    """
+    import psutil
+
+    spent: dict[int, float] = {}
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        try:
+            title = " ".join(proc.info["cmdline"] or [])
+            if title.startswith("postgres:") and f" {database} " in f"{title} ":
+                times = proc.cpu_times()
+                spent[proc.pid] = times.user + times.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return spent
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """Return the CPU seconds spent between two :func:`database_cpu` readings."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
 def free_port() -> int:
     """Return a free TCP port on 127.0.0.1."""
     with socket.socket() as s:
