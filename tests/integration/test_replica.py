@@ -186,8 +186,9 @@ def test_a_get_page_shows_what_the_standby_has_replayed(app, pair):
 
 
 def test_read_heavy_pages_read_only_from_the_standby(app, pair):
-    """Public home page and GeoJSON, Open311 reads, staff report list and the review page:
-    every statement of these GETs runs on the standby engine, none on the primary."""
+    """Public home page and GeoJSON, Open311 and API reads, the staff report list and its
+    search, the lägesbild and the review page: every statement of these GETs runs on the
+    standby engine, none on the primary."""
     from sqlalchemy import event
 
     db = app.extensions["est_db"]
@@ -204,7 +205,8 @@ def test_read_heavy_pages_read_only_from_the_standby(app, pair):
     assert week.status_code == 302
     # The first view of a week stores its hot spot run: a write, so that request (and the
     # browser, by the cookie) reads from the primary. Later views only read.
-    assert client.get(week.headers["Location"]).status_code == 200
+    for path in (week.headers["Location"], "/lagesbild"):
+        assert client.get(path).status_code == 200, path
     client.delete_cookie(PRIMARY_COOKIE)
     pair.wait_replayed()
     # admin.setup re-reads the stored settings from the primary every 30 s; not in this loop
@@ -212,7 +214,8 @@ def test_read_heavy_pages_read_only_from_the_standby(app, pair):
     seen["primary"].clear()
     seen["replica"].clear()
     for path in ("/", "/rutor.geojson", "/open311/v2/services.json",
-                 "/open311/v2/requests.json", "/personal/rapporter", week.headers["Location"]):
+                 "/open311/v2/requests.json", "/api/v1/cells.geojson", "/personal/rapporter",
+                 "/personal/rapporter?q=klotter", "/lagesbild", week.headers["Location"]):
         page = client.get(path)
         assert page.status_code == 200, (path, page.status_code)
         assert seen["replica"], path
