@@ -137,3 +137,14 @@ def test_open311_routes_by_point_and_checks_jurisdiction(client, db_session, two
     message = nowhere.get_json()[0]["description"]
     assert nowhere.status_code == 400 and message.startswith("long: Platsen (lon 18.070000")
     assert "ingen kommun som tjänsten betjänar" in message
+
+
+def test_moderation_detail_shows_the_reports_own_municipality(client, sign_in, two,
+                                                               make_report):
+    pending = make_report(*IN_B, area=two[1], source="public", status="pending",
+                          receipt_ref="BBBB0002")
+    sign_in("coordinator", two[2])  # a moderator of A
+    assert client.get(f"/moderering/{pending.id}").status_code == 404
+    sign_in("coordinator", two[4])  # regional; current municipality A (the default)
+    page = client.get(f"/moderering/{pending.id}")
+    assert page.status_code == 200 and "Askersund" in text(page)

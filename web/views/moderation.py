@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from est import access, queries
+from est import access, queries, tenancy
 from est.errors import ValidationError
 from est.services import moderation, reports
 from est.services import resident as resident_service
@@ -98,7 +98,8 @@ def _render_detail(report_id: str, errors: dict | None = None, status: int = 200
     actor = current_actor()
     access.require(actor, "report.moderate")
     row = reports.get_report(session, report_id, actor)
-    area = municipality()
+    # The report's own municipality (a regional moderator's current one may be another).
+    area = tenancy.municipality_for_point(session, row.lon, row.lat) or municipality()
     values = request.form if errors else {"lon": f"{row.lon:.6f}", "lat": f"{row.lat:.6f}",
                                           "category": row.category_code}
     return render_template(
