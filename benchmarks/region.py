@@ -78,8 +78,8 @@ def _points_in(geom, n: int, rng, centre, sigma_deg: float):
     """Return ``n`` lon/lat points inside ``geom``, normal around ``centre`` (rejection)."""
     import shapely
 
-    xs: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
+    xs: list[np.ndarray] = [np.empty(0)]
+    ys: list[np.ndarray] = [np.empty(0)]
     have = 0
     minx, miny, maxx, maxy = geom.bounds
     for _ in range(60):
