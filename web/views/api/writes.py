@@ -63,6 +63,15 @@ def post_report():
                                field="geometry")
     key = api.idempotency_key(client, request.headers.get(api.IDEMPOTENCY_HEADER),
                               api.canonical_json(feature))
+    if key is None:  # the batch writer (COPY, no ORM flush): the same rules, less CPU
+        try:
+            stored = api_batch.submit_batch(
+                get_session(), client, [values], tz=settings.tz,
+                municipality=area.code if area else settings.municipality)
+        except api_batch.BatchInvalid as exc:
+            raise ValidationError({GEOJSON_FIELDS.get(k, k): v
+                                   for k, v in exc.features["0"].items()}) from None
+        return jsonify(_created(stored[0])), 201
     try:
         report = api.submit_report(get_session(), client,
                                    municipality=area.code if area else settings.municipality,
