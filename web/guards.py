@@ -1,7 +1,8 @@
 """Request-level input guards and the bounded query-parameter helpers every view uses.
 
 Before any view runs: a body larger than ``MAX_CONTENT_LENGTH`` (``EST_MAX_BODY_BYTES``) is
-refused with 413 before it is read; a NUL byte in a query parameter, form field, JSON string,
+refused with 413 before it is read (a multipart form, which may carry a photo, up to
+``EST_PHOTO_MAX_BYTES`` plus 256 kB); a NUL byte in a query parameter, form field, JSON string,
 URL part or used header, or an over-long parameter or field, is a 400 naming the field;
 integer URL parts outside PostgreSQL's ``integer`` are a 404. Nothing reaches a service.
 """
@@ -25,6 +26,8 @@ INT4_MAX = 2**31 - 1
 # Headers whose values the app reads.
 USED_HEADERS = ("Authorization", "Accept-Language", "X-Forwarded-For", "X-Forwarded-Proto",
                 "X-Forwarded-Host")
+# Room for the other fields of a form that carries a photo (multipart/form-data).
+UPLOAD_FIELDS_BYTES = 256 * 1024
 NUL = "Tecknet NUL (\\x00) är inte tillåtet."
 
 
@@ -41,6 +44,10 @@ def guard_request() -> None:
     settings = current_app.config["EST_SETTINGS"]
     timebounds.use_earliest(settings.earliest_date)
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and request.mimetype == "multipart/form-data":
+        # A form with a photo may be as large as the photo limit allows, plus its fields.
+        limit = max(limit, _photo_max_bytes() + UPLOAD_FIELDS_BYTES)
+        request.max_content_length = limit
     if limit is not None and (request.content_length or 0) > limit:
         abort(413, description=f"Begäran är för stor (högst {limit} byte).")
     errors: dict[str, str] = {}
@@ -62,6 +69,12 @@ def guard_request() -> None:
             _check_json(request.get_json(silent=True), "body", errors, 0)
     if errors:
         raise ValidationError(errors)
+
+
+def _photo_max_bytes() -> int:
+    from est.photos import max_bytes
+
+    return max_bytes()
 
 
 def _check_multidict(values: MultiDict, max_chars: int, errors: dict[str, str]) -> None:

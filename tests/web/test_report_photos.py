@@ -129,3 +129,51 @@ def test_retention_erases_photos(db_session, make_report, photo_dir):
     notes = db_session.scalars(select(AuditEvent.note).where(
         AuditEvent.report_id == old.id, AuditEvent.action == "retention")).all()
     assert "Foton raderade efter lagringstiden" in notes
+
+
+def large_jpeg(min_bytes: int) -> bytes:
+    """A phone-sized JPEG of random pixels, larger than ``min_bytes``."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    side = 1200
+    while True:
+        pixels = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
+        out = io.BytesIO()
+        Image.fromarray(pixels).save(out, "JPEG", quality=95)
+        if out.tell() > min_bytes:
+            return out.getvalue()
+        side += 400
+
+
+def post_large(client, photo: bytes):
+    """Post the form with ``photo`` as one in-memory multipart body (the test client would
+    spool a large one to a temporary file it never closes)."""
+    from werkzeug.datastructures import FileStorage, MultiDict
+
+    values = MultiDict({**VALID, "idempotency_key": uuid.uuid4().hex})
+    from werkzeug.test import encode_multipart
+
+    values.add("photo", FileStorage(io.BytesIO(photo), filename="IMG_0002.jpg",
+                                    content_type="image/jpeg"))
+    boundary, body = encode_multipart(values)
+    return client.post("/rapportera", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_photo_larger_than_the_body_limit_is_taken_by_the_form_but_not_elsewhere(
+        client, db_session, make_area, monkeypatch):
+    make_area()
+    limit = client.application.config["MAX_CONTENT_LENGTH"]
+    photo = large_jpeg(limit + 100_000)
+    response = post_large(client, photo)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert stored(db_session, response).id is not None
+    # A JSON body of the same size is still refused before it is read.
+    too_big = client.post("/api/v1/reports", data=b"{" + b" " * (limit + 10) + b"}",
+                          content_type="application/json")
+    assert too_big.status_code == 413
+    # And a multipart body past the photo limit plus the fields' room is refused too.
+    monkeypatch.setenv("EST_PHOTO_MAX_BYTES", str(limit))
+    over = post_large(client, photo + b"\0" * (300 * 1024))
+    assert over.status_code == 413

@@ -145,14 +145,12 @@ def language(code: str):
 
 
 def photo_limit_mb() -> str:
-    """Return the largest photo a form accepts, in MB for people (the photo limit, or the
-    request body limit ``EST_MAX_BODY_BYTES`` less room for the other fields if smaller)."""
+    """Return the largest photo a form accepts, in MB for people (``EST_PHOTO_MAX_BYTES``; a
+    multipart form may be that large plus its fields, whatever ``EST_MAX_BODY_BYTES`` says)."""
     from est.format import number
     from est.photos import max_bytes
 
-    body = current_app.config.get("MAX_CONTENT_LENGTH") or max_bytes()
-    limit = min(max_bytes(), max(body - 64 * 1024, 0))
-    return number(limit / (1024 * 1024), 1)
+    return number(max_bytes() / (1024 * 1024), 1)
 
 
 def uploaded_photo() -> bytes | None:
