@@ -31,7 +31,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "inputs": ("inputs", "group",
                "Lägesbild inputs: surveys and official statistics from files."),
     "lagesbild": ("lagesbild", "lagesbild",
-                  "Export the lägesbild of an area for a period (aggregates only)."),
+                  "Export the lägesbild of an area for a period, or a saved version "
+                  "(aggregates only)."),
     "notify": ("notify", "group",
                "Staff notifications by e-mail (moderation, actions, agenda)."),
     "places": ("places", "group", "Named places that name hot spots and otrygga platser."),
