@@ -106,3 +106,21 @@ def test_next_weeks_significance_run_names_the_previous_run_and_keeps_lineages(d
     assert {h.lineage_id for h in week1.hotspots} <= lin2
     kept = [h for h in week2.hotspots if h.counts["source"] == "kept"]
     assert len(kept) == used["kept_places"]
+
+
+def test_a_weekly_run_does_not_feed_a_monthly_runs_hysteresis(db_session, town):
+    svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=35),
+                      end=END - timedelta(days=28), coverage=SHARE)
+    month = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=31),
+                              end=END, coverage=SHARE)
+    assert month.parameters["used"]["previous_run"] is None
+    earlier = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=59),
+                                end=END - timedelta(days=31), coverage=SHARE)
+    later = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=31),
+                              end=END, coverage=0.049)
+    assert later.parameters["used"]["previous_run"] is None  # another share: no memory
+    again = svc.get_or_detect(db_session, area_code="1861", start=END - timedelta(days=28),
+                              end=END + timedelta(days=3), coverage=SHARE)
+    # A 28-day window follows the 31-day month before it.
+    assert again.parameters["used"]["previous_run"] == month.id
+    assert earlier.parameters["used"]["previous_run"] is None  # nothing a month long before

@@ -248,12 +248,14 @@ def _previous_places(session: Session, req: RunRequest) -> tuple[int | None, lis
     """Return the latest earlier run of the same request and its place outlines (metres).
 
     Hysteresis: the stored run with the same area, method, mode, share, parameters and CRS
-    (the places window may differ: it is extended on sparse data) whose window ends latest
+    and a review window of about the same length (a week follows a week, a month a month;
+    the places window may differ: it is extended on sparse data) whose window ends latest
     before this one's end. Coverage mode prefers its 25 m cells, recovered from the outlines
     (:func:`geo.hotspots.coverage.cells_of`); significance mode keeps its places that this
     window's places do not overlap while a relaxed candidate still holds them
     (:func:`geo.hotspots.emerging.emerging`, ``keep``). Either way they keep their lineage.
     """
+    length = req.end - req.start
     same = {"mode": "coverage" if req.coverage else "significance", "coverage": req.coverage,
             "params": _jsonable(req.params), "crs": req.crs}
     run_id = session.scalar(
@@ -264,6 +266,9 @@ def _previous_places(session: Session, req: RunRequest) -> tuple[int | None, lis
             HotspotRun.parameters.contains(same),
             HotspotRun.window_end <= req.end,
             HotspotRun.window_start < req.start,
+            # A week follows a week and a month a month (months are 28–31 days long).
+            HotspotRun.window_end - HotspotRun.window_start >= length * 0.8,
+            HotspotRun.window_end - HotspotRun.window_start <= length * 1.25,
         ).order_by(HotspotRun.window_end.desc(), HotspotRun.id.desc()).limit(1))
     if run_id is None:
         return None, []
