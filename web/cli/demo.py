@@ -18,7 +18,8 @@ from web.db import get_session
 # Demo content of other features, as "module:function" (function(session) -> a line to print).
 # Named here rather than registered by importing the feature's module: commands are imported
 # only when they run, so a registration by import would silently never happen.
-DEMO_STEPS: tuple[str, ...] = ("web.cli.users:demo_reporting",)
+DEMO_STEPS: tuple[str, ...] = ("web.cli.users:demo_reporting",
+                               "web.cli.demo_lagesbild:decided_lagesbild")
 
 
 def demo_steps() -> list[Callable[[Session], str]]:
