@@ -1,4 +1,4 @@
-"""The EST group's working texts for a lägesbild not yet saved as a version (migration 0017).
+"""The EST group's working texts for a lägesbild not yet saved as a version (migration 0016).
 
 One draft per area and period: the group's texts (consequences, costs, analysis, causes,
 conclusions, what missing sources mean) and the group-edited list of planned changes

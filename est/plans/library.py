@@ -1,6 +1,6 @@
 """The activity library (``activity_pattern``): concrete activities promises commit to.
 
-Built-in patterns come from real medborgarlöften and Brå's guidance (migration 0018); the
+Built-in patterns come from real medborgarlöften and Brå's guidance (migration 0017); the
 EST group adds its own (``actions`` permission). A pattern fits findings by category code,
 ``hotspot``, ``otrygghet``, ``skola`` or ``est``.
 """

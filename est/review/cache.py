@@ -149,9 +149,8 @@ class ReviewCache:
         self._usable: bool | None = None
 
     def usable(self, session: Session) -> bool:
-        """Return True when the database has the change log (a database that ran migration
-        0012 while it was still an empty placeholder has not: the review then runs uncached
-        until it is migrated down to 0011 and up again)."""
+        """Return True when the database has the change log ``report_change`` (migration
+        0012); without it the review runs uncached."""
         if self._usable is None:
             self._usable = bool(session.execute(
                 text("SELECT to_regclass('report_change') IS NOT NULL")).scalar_one())

@@ -8,8 +8,8 @@ lägesbild and åtgärdsplan (Lag 2023:196). ``indicator`` is a spec the app com
 ``count_per_month[:codes]`` (reports per month, optionally of category codes or ``otrygghet``),
 ``share_public_moderated:<days>`` or ``actions_done``. Downgrade removes the built-ins only.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0017
+Revises: 0016
 """
 
 from collections.abc import Sequence
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
 
-revision: str = "0018"
-down_revision: str | Sequence[str] | None = "0017"
+revision: str = "0017"
+down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
