@@ -91,3 +91,14 @@ def test_cli(runner, reports, db_session):
     assert res.exit_code == 0 and "Erased contact details of 1 and redacted the description of 2"\
         in res.output
     assert runner.invoke(args=["reports", "purge", "--days", "0"]).exit_code == 2
+
+
+def test_cli_takes_the_administration_pages_retention(runner, reports, db_session):
+    from est.models.operators import Setting
+
+    db_session.add(Setting(key="retention_days", value={"value": 5}))
+    db_session.flush()
+    res = runner.invoke(args=["reports", "purge", "--dry-run"])
+    assert res.exit_code == 0 and "(5 days)" in res.output
+    # The recent report (10 days old) now falls past the period too.
+    assert "Would erase contact details of 2" in res.output

@@ -20,12 +20,16 @@ LINE_WIDTH = 72
 
 @group.command("purge")
 @click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Retention period in days (default: EST_RETENTION_DAYS, 180).")
+              help="Retention period in days (default: the administration page's setting, "
+              "else EST_RETENTION_DAYS, 180).")
 @click.option("--dry-run", is_flag=True, help="Only count what would be erased.")
 def purge_cmd(days: int | None, dry_run: bool) -> None:
     """Erase contact details, internal notes and descriptions of reports past the period."""
-    period = days or current_app.config["EST_SETTINGS"].retention_days
-    result = purge(get_session(), days=period, dry_run=dry_run)
+    from est.services.admin.settings import effective
+
+    session = get_session()
+    period = days or effective(session, current_app.config["EST_SETTINGS"]).retention_days
+    result = purge(session, days=period, dry_run=dry_run)
     verb = "Would erase" if dry_run else "Erased"
     click.echo(f"{verb} contact details of {result.contacts_erased} and redacted the "
                f"description of {result.descriptions_redacted} reports reported before "
