@@ -19,6 +19,7 @@ from web.db import get_session
 # Named here rather than registered by importing the feature's module: commands are imported
 # only when they run, so a registration by import would silently never happen.
 DEMO_STEPS: tuple[str, ...] = ("web.cli.users:demo_reporting",
+                               "est.demo_inputs:demo_inputs",
                                "web.cli.demo_lagesbild:decided_lagesbild")
 
 
