@@ -362,7 +362,13 @@ MUNICIPAL_QUESTIONS = {
     "Jag undviker vissa platser på grund av otrygghet": (24.0, 29.0),
     "Belysningen i mitt område är bra": (58.0, 61.0),
 }
-SURVEY_AREAS = (("Hallsberg", 1.0), ("Hallsberg tätort", 0.6), ("Pålsboda", 0.15))
+# Areas that do not overlap (respondents are summed over areas) with their share of the n:
+# the police measure the whole municipality, the municipality's survey reports per town.
+SURVEY_AREAS = {
+    True: (("Hallsberg", 1.0, 0.0),),
+    False: (("Hallsberg tätort", 0.6, 0.0), ("Pålsboda", 0.15, -4.0),
+            ("Vretstorp", 0.1, 3.0), ("Östansjö", 0.08, 5.0), ("Sköllersta", 0.07, 6.0)),
+}
 
 
 def _survey_csv(questions: dict[str, tuple[float, float]], which: int, base_n: int,
@@ -371,10 +377,9 @@ def _survey_csv(questions: dict[str, tuple[float, float]], which: int, base_n: i
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(["Område", "Fråga", "Problemindex" if police else "Andel (%)", "Antal svar",
                      "Svarsfrekvens (%)"])
-    for area, share in SURVEY_AREAS:
+    for area, share, shift in SURVEY_AREAS[police]:
         for k, (question, values) in enumerate(questions.items()):
-            shift = (k % 3 - 1) * 0.2 if area == "Pålsboda" else 0.0
-            value = values[which] + (shift if police else shift * 20)
+            value = values[which] + (shift if k % 2 == 0 else -shift / 2)
             writer.writerow([area, question, f"{value:.1f}".replace(".", ","),
                              int(base_n * share), "41" if police else "36"])
     return buffer.getvalue()
@@ -468,7 +473,8 @@ GROUP_TEXTS = {
     "source_gaps": (
         "NTU redovisas inte på kommunnivå och polisens händelser är inte hämtade för "
         "perioden; slutsatserna om brott bygger därför på Brås årsstatistik och på de "
-        "egna rapporterna, som underskattar händelser som ingen anmäler."),
+        "egna rapporterna, som underskattar händelser som ingen anmäler. Befolkning per "
+        "DeSO saknas, så tätorterna jämförs i antal och inte per invånare."),
 }
 PLANNED_CHANGES = (
     {"kind": "byggnation", "text": "Ombyggnad av resecentrums väntsal och ny gång- och "
