@@ -171,6 +171,7 @@ def submit_report(session: Session, client: ApiClient, *, category: str | None,
 # staff reads (GeoJSON pages, the bulk export) are in est.services.api.reads.
 
 from est.services.api.reads import (  # noqa: E402
+    HOTSPOT_PAGE,
     Cursor,
     cell_features,
     hotspot_collection,
@@ -178,5 +179,5 @@ from est.services.api.reads import (  # noqa: E402
     report_features,
 )
 
-__all__ = ["Cursor", "cell_features", "hotspot_collection", "iter_report_features",
+__all__ = ["HOTSPOT_PAGE", "Cursor", "cell_features", "hotspot_collection", "iter_report_features",
            "report_features"]

@@ -8,8 +8,6 @@ query through a server-side cursor (``yield_per``) and never holds more than one
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +23,13 @@ from est.errors import ValidationError
 from est.models import AuditEvent, Category, Organisation, Report
 from est.services import hotspots as hotspot_service
 from est.services import reports
+from est.services.api import cursor
+from est.services.api.cursor import CURSOR_MESSAGE
 from est.weeks import Week
 
 STAFF_CELL_M = 200
 EXPORT_BATCH = 1000
-CURSOR_MESSAGE = "cursor must be the unchanged cursor of a next link"
+HOTSPOT_PAGE = 100  # hot spots per page of /api/v1/hotspots.geojson (most 500)
 
 
 @dataclass(frozen=True)
@@ -40,20 +40,18 @@ class Cursor:
     id: uuid.UUID
 
     def encode(self) -> str:
-        """Return the opaque text form (URL-safe base64 of a small JSON array)."""
-        raw = json.dumps(["r1", self.occurred_at.isoformat(), str(self.id)])
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        """Return the opaque text form (see :mod:`est.services.api.cursor`)."""
+        return cursor.encode("r1", self.occurred_at.isoformat(), str(self.id))
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
         """Parse :meth:`encode`'s text; ValidationError naming ``cursor`` if it is not one."""
+        when, ident = cursor.decode(text, "r1", 2)
         try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            tag, when, ident = json.loads(raw)
             value = cls(datetime.fromisoformat(when), uuid.UUID(ident))
-        except (ValueError, TypeError, UnicodeDecodeError):
+        except (ValueError, TypeError, AttributeError):
             raise ValidationError(CURSOR_MESSAGE, field="cursor") from None
-        if tag != "r1" or value.occurred_at.tzinfo is None:
+        if value.occurred_at.tzinfo is None:
             raise ValidationError(CURSOR_MESSAGE, field="cursor")
         return value
 
@@ -170,24 +168,43 @@ def cell_features(session: Session, user: access.ActorLike | None, *, area_id: i
 
 
 def hotspot_collection(session: Session, user: access.ActorLike | None, *, area_code: str,
-                       week: Week, crs: int = 3006) -> dict:
-    """Return the stored (or newly detected) hot spots of an ISO week as GeoJSON.
+                       week: Week, crs: int = 3006, limit: int = HOTSPOT_PAGE,
+                       after: str | None = None) -> dict:
+    """Return the stored (or newly detected) hot spots of an ISO week as GeoJSON, in pages.
 
-    A week without reports gives an empty collection with ``message`` saying why.
+    A page holds ``limit`` hot spots in rank order; ``next_cursor`` (popped by the view) is
+    the opaque cursor of the next page or None. The cursor names the run, so a week whose
+    hot spots were computed again meanwhile refuses the old cursor (start again without it)
+    instead of mixing two runs. A week without reports gives an empty collection with
+    ``message`` saying why.
     """
     access.require(user, "aggregates.view")
+    start_rank = 0
+    run_id = None
+    if after:
+        run_id, start_rank = cursor.decode_ints(after, "h1", 2)
     try:
         run = hotspot_service.get_or_detect(session, area_code=area_code, start=week.start,
                                             end=week.end, crs=crs, tz=week.tz)
     except ValidationError as exc:
-        return gj.collection([], week=week.slug, run_id=None,
-                             message="; ".join(exc.errors.values()))
-    hotspots = hotspot_service.list_hotspots(session, run.id)
+        if run_id is not None:
+            raise ValidationError(CURSOR_MESSAGE, field="cursor") from None
+        return {**gj.collection([], week=week.slug, run_id=None,
+                                message="; ".join(exc.errors.values())), "next_cursor": None}
+    if run_id is not None and run_id != run.id:
+        raise ValidationError("the hot spots of this week were computed again; start "
+                              "again without cursor", field="cursor")
+    every = hotspot_service.list_hotspots(session, run.id)
+    hotspots = every[start_rank:start_rank + limit]
+    end_rank = start_rank + len(hotspots)
     features = [hotspot_service.hotspot_feature(h) for h in hotspots]
     if hotspots and run.area_id is not None:
         names = places.names_for_hotspots(session, run.area_id,
                                           [(h.lineage_id, h.polygon) for h in hotspots])
         for feature, name in zip(features, names, strict=True):
             feature["properties"]["name"] = name
-    return gj.normalise({"features": features, "week": week.slug, "run_id": run.id,
+    body = gj.normalise({"features": features, "week": week.slug, "run_id": run.id,
                          "method": run.method}, multi=True)
+    body["next_cursor"] = (cursor.encode("h1", run.id, end_rank) if end_rank < len(every)
+                           else None)
+    return body

@@ -16,6 +16,7 @@ import functools
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
 from spectree import Response as Spec
@@ -151,6 +152,20 @@ def _no_store(response):
     if response.status_code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="est"'
     return response
+
+
+def next_link(cursor: str | None, body: dict, headers: dict[str, str], media: str) -> None:
+    """Add the ``next`` link of a page (``links`` in ``body``, HTTP ``Link`` in ``headers``).
+
+    Every paged list of /api/v1 ends this way: the request's query string with ``cursor``
+    replaced by the opaque cursor of :mod:`est.services.api.cursor`; no link on the last page.
+    """
+    if cursor is None:
+        return
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+    href = f"{request.base_url}?{urlencode([*args, ('cursor', cursor)])}"
+    body["links"] = [{"rel": "next", "href": href, "type": media}]
+    headers["Link"] = f'<{href}>; rel="next"'
 
 
 def spectree_before(req, resp, error, instance, adapter) -> None:

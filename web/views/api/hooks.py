@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-
 from flask import jsonify, request
 from spectree import Response as Spec
 
 from est import access, webhooks
-from est.errors import ValidationError
+from est.services.api import cursor
 from web.db import get_session
-from web.views.api import authenticated, bp, caller, spectree_before
+from web.views.api import authenticated, bp, caller, next_link, spectree_before
 from web.views.api.schemas import (
     Deleted,
     Problem,
@@ -46,28 +44,16 @@ def list_webhooks():
     """Registered webhooks, oldest first, in pages (admins; secrets are never listed)."""
     _admin()
     limit = int(request.args.get("limit") or PAGE)
-    after = _cursor(request.args.get("cursor"))
+    text = (request.args.get("cursor") or "").strip()
+    [after] = cursor.decode_ints(text, "w1", 1) if text else [0]
     rows = webhooks.list_webhooks(get_session(), after_id=after, limit=limit + 1)
     body: dict = {"webhooks": [_out(r) for r in rows[:limit]]}
-    if len(rows) > limit:
-        token = base64.urlsafe_b64encode(f"w1:{rows[limit - 1].id}".encode()).decode()
-        href = f"{request.base_url}?limit={limit}&cursor={token.rstrip('=')}"
-        body["links"] = [{"rel": "next", "href": href, "type": "application/json"}]
-    return jsonify(body)
-
-
-def _cursor(text: str | None) -> int:
-    text = (text or "").strip()
-    if not text:
-        return 0
-    try:
-        tag, _, ident = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode() \
-            .partition(":")
-        if tag == "w1" and ident.isdigit() and len(ident) < 10:
-            return int(ident)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ValidationError("cursor must be the unchanged cursor of a next link", field="cursor")
+    headers: dict[str, str] = {}
+    next_link(cursor.encode("w1", rows[limit - 1].id) if len(rows) > limit else None, body,
+              headers, "application/json")
+    response = jsonify(body)
+    response.headers.update(headers)
+    return response
 
 
 @bp.post("/webhooks")

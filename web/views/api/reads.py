@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, current_app, request, stream_with_context
 from spectree import Response as Spec
@@ -25,15 +24,16 @@ from est.review import Week
 from est.services import api
 from est.services.categories import list_categories
 from web.db import get_session
-from web.views.api import authenticated, bp, caller, spectree_before
+from web.views.api import authenticated, bp, caller, next_link, spectree_before
 from web.views.api.schemas import (
+    MAX_HOTSPOT_PAGE,
     MAX_ROWS,
     ExportQuery,
     FeatureCollection,
+    HotspotsQuery,
     PeriodQuery,
     Problem,
     ReportsQuery,
-    WeekQuery,
 )
 from web.views.openapi import GEOJSON_MEDIA, NDJSON_MEDIA, SERIES_MEDIA, spec
 
@@ -144,11 +144,6 @@ def _limit(default: int | None, most: int | None) -> int | None:
     return int(text)
 
 
-def _next_link(cursor: str) -> str:
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-    return f"{request.base_url}?{urlencode([*args, ('cursor', cursor)])}"
-
-
 @bp.get("/reports.geojson")
 @authenticated()
 @spec.validate(query=ReportsQuery, resp=Spec(HTTP_200=FeatureCollection, **ERRORS),
@@ -168,11 +163,8 @@ def reports_geojson():
     after = api.Cursor.decode(text) if text else None
     body = api.report_features(get_session(), user, limit=limit, after=after, **filters)
     cursor = body.pop("next_cursor")
-    headers = {}
-    if cursor is not None:
-        href = _next_link(cursor.encode())
-        body["links"] = [{"rel": "next", "href": href, "type": GEOJSON_MEDIA}]
-        headers["Link"] = f'<{href}>; rel="next"'
+    headers: dict[str, str] = {}
+    next_link(cursor.encode() if cursor is not None else None, body, headers, GEOJSON_MEDIA)
     return _geojson(body, headers)
 
 
@@ -183,7 +175,8 @@ def reports_geojson():
 def cells_geojson():
     """Counted reports per 200 m cell (small counts hidden), for every staff role.
 
-    One complete collection (cells of one municipality), so it has no pages.
+    Not paged: an aggregate, one complete collection (the cells of one municipality, a few
+    thousand at most), whose small counts are hidden relative to the whole.
     """
     user = caller()
     errors: dict[str, str] = {}
@@ -199,12 +192,15 @@ def cells_geojson():
 
 @bp.get("/hotspots.geojson")
 @authenticated()
-@spec.validate(query=WeekQuery, resp=Spec(HTTP_200=FeatureCollection, **ERRORS),
+@spec.validate(query=HotspotsQuery, resp=Spec(HTTP_200=FeatureCollection, **ERRORS),
                security=AUTH, operation_id="listHotspots", before=spectree_before)
 def hotspots_geojson():
-    """Hot spots of an ISO week (`week=2026-W46`, default last week).
+    """Hot spots of an ISO week (`week=2026-W46`, default last week), in rank order, in pages.
 
-    The stored run of the week, or one detected and stored now; one complete collection.
+    The stored run of the week, or one detected and stored now. A page holds `limit` hot
+    spots (default 100, most 500); when more remain, `links` has a `next` link (also an HTTP
+    `Link` header) with an opaque `cursor`. A cursor of a run that was computed again is
+    refused (400 naming `cursor`).
     """
     user = caller()
     settings = current_app.config["EST_SETTINGS"]
@@ -213,9 +209,13 @@ def hotspots_geojson():
         week = Week.parse(text, settings.timezone)
     else:
         week = Week.containing(datetime.now(settings.tz).date(), settings.timezone).shift(-1)
+    limit = _limit(api.HOTSPOT_PAGE, MAX_HOTSPOT_PAGE) or api.HOTSPOT_PAGE
     body = api.hotspot_collection(get_session(), user, area_code=_area_code(user), week=week,
-                                  crs=settings.projected_crs)
-    return _geojson(body)
+                                  crs=settings.projected_crs, limit=limit,
+                                  after=(request.args.get("cursor") or "").strip() or None)
+    headers: dict[str, str] = {}
+    next_link(body.pop("next_cursor"), body, headers, GEOJSON_MEDIA)
+    return _geojson(body, headers)
 
 
 def _export_features() -> Iterator[dict]:

@@ -122,6 +122,16 @@ class WeekQuery(BaseModel):
                              description="ISO week such as 2026-W46; default last week")
 
 
+MAX_HOTSPOT_PAGE = 500
+
+
+class HotspotsQuery(WeekQuery):
+    limit: int | None = Field(None, ge=1, le=MAX_HOTSPOT_PAGE,
+                              description="hot spots per page (default 100)")
+    cursor: str | None = Field(None, max_length=200, pattern=NO_NUL,
+                               description="the opaque cursor of a next link, unchanged")
+
+
 class IdempotencyHeaders(BaseModel):
     model_config = ConfigDict(extra="allow")
 
