@@ -24,7 +24,8 @@ from ..servers import serve_app
 from ..tileserver import serve_tiles
 
 E2E_DB = f"est_e2e_{os.getpid()}"
-KEEP_TABLES = {"category", "spatial_ref_sys"}
+# Seeded by migrations: the taxonomy and the built-in activity library (0017).
+KEEP_TABLES = {"category", "spatial_ref_sys", "activity_pattern"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Tiles come from a loopback "server" that only exists in the browser's request routing.
 TILE_HOST, TILE_PORT = "localhost", 9
@@ -95,6 +96,7 @@ def e2e_session(e2e_engine: Engine) -> Iterator[Session]:
     tables = [t.name for t in Base.metadata.sorted_tables if t.name not in KEEP_TABLES]
     with e2e_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DELETE FROM activity_pattern WHERE NOT builtin"))
 
 
 @pytest.fixture

@@ -55,7 +55,8 @@ def test_weekly_review_action_and_follow_up(page, live_server, e2e_session):
     page.wait_for_url(re.compile(week.shift(1).slug))
     row = page.locator("tr.action-row", has_text="Trygghetsvandring och bättre belysning")
     row.wait_for()
-    action = e2e_session.scalars(select(Action)).one()
+    action = e2e_session.scalars(select(Action).where(
+        Action.title == "Trygghetsvandring och bättre belysning")).one()
     as_of = min(today, week.shift(1).sunday + timedelta(days=1))
     f = follow_up(e2e_session, action, today=as_of)
     assert f.measurable

@@ -157,6 +157,14 @@ def test_est_demo_creates_places_and_one_account_per_role(runner, db_session):
     actor = users.authenticate(db_session, "samordnare@hallsberg.example", users.DEMO_PASSWORD)
     assert actor is not None and actor.area_id is not None
     assert actor == actor_for(db_session, actor.id)
+    # A decided lägesbild, so the public page shows one; a second run replaces it.
+    from est.models import LagesbildVersion
+
+    assert "decided by BRÅ-rådet" in result.output
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    decided = db_session.scalars(select(LagesbildVersion)).all()
+    assert len(decided) == 1 and decided[0].decided_by == "BRÅ-rådet"
+    assert {s["Källa"] for s in decided[0].sources} >= {"Trygghetsvandringar"}
 
 
 def test_cli_users_create_with_permissions(runner, db_session, make_organisation):
