@@ -12,23 +12,7 @@
   map.attributionControl.addAttribution(data.tiles.attribution.replace(/[<>&"']/g, ""));
   map.fitBounds(data.bounds);
 
-  data.pins.forEach(function (p) {
-    var box = document.createElement("span");
-    var head = document.createElement("strong");
-    head.textContent = p.kind === "safe" ? "Trygg plats" : "Otrygg plats";
-    box.appendChild(head);
-    if (p.reasons.length) { box.appendChild(document.createTextNode(": " + p.reasons.join(", "))); }
-    if (p.note) {
-      var note = document.createElement("span");
-      note.className = "pin-note";
-      note.textContent = p.note;
-      box.appendChild(document.createElement("br"));
-      box.appendChild(note);
-    }
-    L.circleMarker([p.lat, p.lon], {radius: 7, weight: 2, fillOpacity: 0.5, className: "walk-pin",
-                                     color: p.kind === "safe" ? "#1e8449" : "#d35400"})
-      .bindPopup(box).addTo(map);
-  });
+  window.estWalkPins(map, data.pins, 7);
 
   var lat = document.getElementById("lat"), lon = document.getElementById("lon");
   if (!lat || !lon) { return; }

@@ -47,23 +47,7 @@
   data.observations.forEach(function (o) { addObservation(o.lat, o.lon, o.safe); });
 
   /* Pins from the digital walk that plans this route (staff only). */
-  data.pins.forEach(function (p) {
-    var box = document.createElement("span");
-    var head = document.createElement("strong");
-    head.textContent = p.kind === "safe" ? "Trygg plats" : "Otrygg plats";
-    box.appendChild(head);
-    if (p.reasons.length) { box.appendChild(document.createTextNode(": " + p.reasons.join(", "))); }
-    if (p.note) {
-      var note = document.createElement("span");
-      note.className = "pin-note";
-      note.textContent = p.note;
-      box.appendChild(document.createElement("br"));
-      box.appendChild(note);
-    }
-    L.circleMarker([p.lat, p.lon], {radius: 6, weight: 2, fillOpacity: 0.5, className: "walk-pin",
-                                     color: p.kind === "safe" ? "#1e8449" : "#d35400"})
-      .bindPopup(box).addTo(map);
-  });
+  window.estWalkPins(map, data.pins, 6);
 
   send(data.urls.start, {}, true).catch(function () { /* offline: the first save retries */ });
 
