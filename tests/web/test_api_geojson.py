@@ -232,6 +232,7 @@ def _routes(app, prefix: str) -> set[tuple[str, str]]:
         if rule.endpoint.startswith(prefix):
             path = rule.rule.replace("<code>", "{service_code}").replace(
                 "<request_id>", "{service_request_id}").replace("<int:hook_id>", "{hook_id}")
+            path = path.replace("<uuid:report_id>", "{report_id}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 found.add((path, method.lower()))
     return found

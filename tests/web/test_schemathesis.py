@@ -4,6 +4,7 @@ server with an API key: the API answers as its OpenAPI document says, 0 failures
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,16 @@ from tests.servers import serve_app
 # schemathesis's defaults (5xx is never accepted here). 422 is the answer the Idempotency-Key
 # draft (draft-ietf-httpapi-idempotency-key-header) gives a key reused with another body,
 # which fuzzing does on purpose.
-CONFIG = """
+#
+# The stateful phase follows the document's OpenAPI links (createReports -> getReport,
+# createWebhook -> deleteWebhook) with at most MAX_STEPS calls per scenario.
+MAX_STEPS = 6
+CONFIG = f"""
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+
+[phases.stateful]
+max-steps = {MAX_STEPS}
 """
 MAX_SECONDS = 90
 
@@ -46,6 +54,13 @@ def schemathesis(base: str, config: Path, header: str, paths: str, examples: int
         capture_output=True, text=True, timeout=MAX_SECONDS + 60,
         env={**os.environ, "NO_COLOR": "1"}, check=False)
     return run.returncode, run.stdout + run.stderr, time.monotonic() - started
+
+
+def covered(output: str) -> int:
+    """How many OpenAPI links the stateful phase followed ("API Links: N covered / …")."""
+    found = re.search(r"API Links:\s+(\d+) covered", output)
+    assert found, output[-4000:]
+    return int(found.group(1))
 
 
 def test_schemathesis_finds_no_failure(app, client, sign_in, db_session, make_area,
@@ -69,6 +84,7 @@ def test_schemathesis_finds_no_failure(app, client, sign_in, db_session, make_ar
         code, output, keyed = schemathesis(base, config, f"Authorization: Bearer {token}",
                                            "^/api/v1/", 20, 45, tmp_path / "keyed")
         assert code == 0 and "FAILURES" not in output, output[-12000:]
+        assert covered(output) >= 1, output[-4000:]  # POST a report, then GET it by its id
         print(output[-2500:])
         # the webhook operations again as a signed-in admin (links: create, then delete)
         code, output, admin = schemathesis(base, config, f"Cookie: session={cookie.value}",

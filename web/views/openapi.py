@@ -177,6 +177,10 @@ OPEN311_PATHS: dict[str, dict] = {
 
 # OpenAPI links: where an answer's values feed the next call (schemathesis follows them).
 LINKS = {
+    ("/api/v1/reports", "post", "201"): {"GetReport": {
+        "operationId": "getReport",
+        "parameters": {"report_id": "$response.body#/reports/0/id"},
+        "description": "Read the (first) report just created"}},
     ("/api/v1/webhooks", "post", "201"): {"DeleteWebhook": {
         "operationId": "deleteWebhook", "parameters": {"hook_id": "$response.body#/id"},
         "description": "Remove the webhook just created"}},
@@ -252,7 +256,7 @@ def _not_null(parameter: dict) -> None:
 
 def _media_of(path: str) -> dict[str, str]:
     """Non-JSON success media types by path suffix."""
-    if path.endswith(".geojson"):
+    if path.endswith(".geojson") or path == "/api/v1/reports/{report_id}":
         return {"200": GEOJSON_MEDIA}
     if path.endswith(".geojsonseq"):
         return {"200": SERIES_MEDIA}

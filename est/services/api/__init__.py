@@ -176,8 +176,9 @@ from est.services.api.reads import (  # noqa: E402
     cell_features,
     hotspot_collection,
     iter_report_features,
+    report_feature,
     report_features,
 )
 
-__all__ = ["HOTSPOT_PAGE", "Cursor", "cell_features", "hotspot_collection", "iter_report_features",
-           "report_features"]
+__all__ = ["HOTSPOT_PAGE", "Cursor", "cell_features", "hotspot_collection",
+           "iter_report_features", "report_feature", "report_features"]

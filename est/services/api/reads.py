@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from est import access, places, queries
 from est import geojson as gj
-from est.errors import ValidationError
+from est.errors import NotFound, ValidationError
 from est.models import AuditEvent, Category, Organisation, Report
 from est.services import hotspots as hotspot_service
 from est.services import reports
@@ -130,6 +130,31 @@ def report_features(session: Session, user: access.ActorLike | None, *, start: d
     body = gj.collection([_feature(r) for r in rows], truncated=more, limit=limit)
     body["next_cursor"] = next_cursor
     return body
+
+
+def report_feature(session: Session, user: access.ActorLike | None,
+                   report_id: str) -> dict:
+    """Return one report ``user`` may see as a GeoJSON Feature; NotFound otherwise.
+
+    The same visibility and fields as :func:`report_features` (a report of another
+    organisation or municipality is 404, as if it did not exist).
+    """
+    access.require(user, "report.view")
+    try:
+        ident = uuid.UUID(report_id)
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound(f"no report {report_id[:40]!r}") from None
+    stmt = (
+        select(Report, Category.code, Category.label_sv, Organisation.name,
+               func.ST_X(Report.geom), func.ST_Y(Report.geom))
+        .join(Category, Category.id == Report.category_id)
+        .outerjoin(Organisation, Organisation.id == Report.organisation_id)
+        .where(Report.id == ident)
+    )
+    row = session.execute(access.visible_reports(stmt, user)).first()
+    if row is None:
+        raise NotFound(f"no report {report_id[:40]!r}")
+    return _feature(row)
 
 
 def iter_report_features(session: Session, user: access.ActorLike | None, *, start: datetime,

@@ -26,9 +26,11 @@ from est.services.categories import list_categories
 from web.db import get_session
 from web.views.api import authenticated, bp, caller, next_link, spectree_before
 from web.views.api.schemas import (
+    MAX_EXPORT,
     MAX_HOTSPOT_PAGE,
     MAX_ROWS,
     ExportQuery,
+    Feature,
     FeatureCollection,
     HotspotsQuery,
     PeriodQuery,
@@ -168,6 +170,21 @@ def reports_geojson():
     return _geojson(body, headers)
 
 
+@bp.get("/reports/<uuid:report_id>")
+@authenticated()
+@spec.validate(resp=Spec(HTTP_200=Feature, HTTP_404=Problem, **ERRORS), security=AUTH,
+               operation_id="getReport", before=spectree_before,
+               path_parameter_descriptions={"report_id": "The report's UUID (`id` of the "
+                                                         "201 answer or of a Feature)"})
+def report_geojson(report_id):
+    """One report the caller may see, as a GeoJSON Feature (the fields of `reports.geojson`).
+
+    A report of another organisation or municipality is 404, as if it did not exist.
+    """
+    user = caller()
+    return _geojson(api.report_feature(get_session(), user, str(report_id)))
+
+
 @bp.get("/cells.geojson")
 @authenticated()
 @spec.validate(query=PeriodQuery, resp=Spec(HTTP_200=FeatureCollection, **ERRORS),
@@ -221,7 +238,8 @@ def hotspots_geojson():
 def _export_features() -> Iterator[dict]:
     user = caller()
     filters = _filters()
-    return api.iter_report_features(get_session(), user, limit=_limit(None, None), **filters)
+    return api.iter_report_features(get_session(), user, limit=_limit(None, MAX_EXPORT),
+                                    **filters)
 
 
 @bp.get("/reports.geojsonseq")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 NO_NUL = r"^[^\x00]*$"
 MAX_ROWS = 5000
@@ -112,9 +112,13 @@ class ReportsQuery(PeriodQuery):
                                                   "8601 date-time")
 
 
+MAX_EXPORT = 2**31 - 1
+
+
 class ExportQuery(ReportsQuery):
-    limit: int | None = Field(None, ge=1, description="At most this many reports (default: "
-                                                      "all that match)")
+    limit: int | None = Field(None, ge=1, le=MAX_EXPORT,
+                              description="At most this many reports (default: all that "
+                                          "match)")
 
 
 class WeekQuery(BaseModel):
@@ -185,6 +189,14 @@ class ReportProperties(BaseModel):
     severity: int | None = Field(None, ge=1, le=3, strict=True,
                                  description="1 low, 2 medium, 3 high")
 
+    @model_validator(mode="after")
+    def _member_names(self) -> ReportProperties:
+        """Enforce ``propertyNames`` of the document (pydantic does not check it)."""
+        for name in self.model_extra or {}:
+            if len(name) > 200 or "\x00" in name:
+                raise ValueError("member names are at most 200 characters, without NUL")
+        return self
+
 
 class ReportFeature(BaseModel):
     """A GeoJSON Point Feature: one report."""
@@ -228,7 +240,13 @@ class CreatedBatch(BaseModel):
     reports: list[Created]
 
 
-class CreatedAny(RootModel[Created | CreatedBatch]):
+class CreatedOne(Created):
+    reports: list[Created] = Field(description="The same report as a one-element list, so "
+                                               "`reports/0/id` names the first stored "
+                                               "report of any 201")
+
+
+class CreatedAny(RootModel[CreatedOne | CreatedBatch]):
     """201: the stored report, or a batch's reports in the order sent."""
 
 

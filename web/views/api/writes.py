@@ -71,7 +71,7 @@ def post_report():
         except api_batch.BatchInvalid as exc:
             raise ValidationError({GEOJSON_FIELDS.get(k, k): v
                                    for k, v in exc.features["0"].items()}) from None
-        return jsonify(_created(stored[0])), 201
+        return jsonify(_created_one(stored[0])), 201
     try:
         report = api.submit_report(get_session(), client,
                                    municipality=area.code if area else settings.municipality,
@@ -81,7 +81,7 @@ def post_report():
             from None
     except api.IdempotencyMismatch as exc:
         return problem(422, {api.IDEMPOTENCY_HEADER: str(exc)}, code="idempotency_key_reused")
-    return jsonify(_created(report)), 201
+    return jsonify(_created_one(report)), 201
 
 
 def _feature_fields(feature: dict) -> dict:
@@ -125,6 +125,12 @@ def _post_batch(client, collection: dict):
 def _created(report) -> dict:
     return Created(id=str(report.id), reference=reports.reference(report.receipt_ref),
                    status=report.status, source="api").model_dump()
+
+
+def _created_one(report) -> dict:
+    """A single Feature's 201: the report, and again as ``reports`` (as a batch lists it)."""
+    created = _created(report)
+    return {**created, "reports": [created]}
 
 
 def _scalar(value) -> str | None:
