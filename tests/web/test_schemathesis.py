@@ -35,6 +35,20 @@ expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
 
 [phases.stateful]
 max-steps = {MAX_STEPS}
+
+# Half of the generated createWebhook bodies name the test's organisation and a loopback
+# receiver (allowed by EST_WEBHOOK_ALLOW_PRIVATE), so some get a 201 and the stateful phase
+# can follow createWebhook -> deleteWebhook; the other half stay fuzzed.
+[dictionaries.hook_urls]
+values = ["http://127.0.0.1:9/est-hook"]
+
+[dictionaries.hook_orgs]
+values = ["Hallbo AB"]
+
+[[operations]]
+include-operation-id = "createWebhook"
+parameters = {{ "body.url" = {{ dictionary = "hook_urls", probability = 0.5 }}, \
+"body.organisation" = {{ dictionary = "hook_orgs", probability = 0.5 }} }}
 """
 MAX_SECONDS = 90
 
@@ -64,7 +78,8 @@ def covered(output: str) -> int:
 
 
 def test_schemathesis_finds_no_failure(app, client, sign_in, db_session, make_area,
-                                       make_organisation, make_report, tmp_path: Path):
+                                       make_organisation, make_report, tmp_path: Path,
+                                       monkeypatch):
     area = make_area()
     org = make_organisation("Hallbo AB", "bostadsbolag", area=area)
     token = apikeys.create_key(db_session, organisation="Hallbo AB", label="fuzz")[1]
@@ -76,6 +91,7 @@ def test_schemathesis_finds_no_failure(app, client, sign_in, db_session, make_ar
         make_report(15.1122 + day * 0.001, 59.0651, area=area,
                     occurred_at=now - timedelta(days=day))
     db_session.commit()
+    monkeypatch.setenv("EST_WEBHOOK_ALLOW_PRIVATE", "1")  # the loopback receiver URL
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)
     with serve_app(app) as base:
@@ -90,6 +106,7 @@ def test_schemathesis_finds_no_failure(app, client, sign_in, db_session, make_ar
         code, output, admin = schemathesis(base, config, f"Cookie: session={cookie.value}",
                                            "^/api/v1/webhooks", 10, 20, tmp_path / "admin")
         assert code == 0 and "FAILURES" not in output, output[-12000:]
+        assert covered(output) >= 1, output[-4000:]  # create a webhook, then delete it
         print(output[-2500:])
     assert "passed" in output
     assert keyed + admin < MAX_SECONDS, f"{keyed:.0f} s + {admin:.0f} s"
