@@ -18,6 +18,9 @@ OUTAGE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, psycopg.Operati
                  psycopg.InterfaceError)
 
 
+API_V1 = "/api/v1/"
+
+
 def wants_json() -> bool:
     """Return True for API clients (JSON accepted or an /api path)."""
     if request.path.startswith(("/api/", "/open311/")):
@@ -72,6 +75,11 @@ def _outage(exc: Exception):
     if request.path.startswith("/open311/"):
         from web.views.open311 import error_response
         return error_response(503, {"database": UNAVAILABLE}, headers)
+    if request.path.startswith(API_V1):
+        from web.views.api import problem
+        return problem(503, {"database": UNAVAILABLE}, detail=UNAVAILABLE,
+                       code="service_unavailable", headers=headers,
+                       retry_after=RETRY_AFTER_S)
     if wants_json():
         return (jsonify({"error": "service_unavailable", "message": UNAVAILABLE,
                          "retry_after": RETRY_AFTER_S}), 503, headers)
@@ -81,6 +89,9 @@ def _outage(exc: Exception):
 
 
 def _error(status: int, code: str, message: str, fields: dict | None = None):
+    if request.path.startswith(API_V1):  # RFC 9457 problem details, as the API's own errors
+        from web.views.api import problem
+        return problem(status, fields, detail=message, code=code)
     if wants_json():
         body = {"error": code, "message": message}
         if fields:

@@ -56,6 +56,9 @@ def test_apis_answer_503_as_json(down_client, method, path, kwargs):
     assert_unavailable(response)
     body = response.get_json()
     assert body["error"] == "service_unavailable" and body["retry_after"] > 0
+    # RFC 9457, as every other error of /api/v1
+    assert response.mimetype == "application/problem+json"
+    assert body["status"] == 503 and body["errors"][0]["field"] == "database"
 
 
 @pytest.mark.parametrize(("method", "path", "data"), [
