@@ -183,7 +183,7 @@ def feature(**props) -> dict:
 def test_post_report_with_key(client, db_session, hallsberg, token):
     when = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
     response = client.post("/api/v1/reports", headers=bearer(token),
-                           json=feature(occurred_at=when.isoformat(), severity=2))
+                           json=feature(occurred_at=when.isoformat(), severity=2.0))
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert body["status"] == "reviewed" and body["reference"].startswith("EST-")
@@ -205,6 +205,9 @@ def test_post_report_with_key(client, db_session, hallsberg, token):
     (feature(category="nope"), "category"),
     (feature(kind="incident", category="belysning"), "category"),
     (feature(severity=7), "severity"),
+    (feature(severity="2"), "severity"),
+    (feature(severity=True), "severity"),
+    (feature(severity=2.5), "severity"),
     (feature(occurred_at="igår"), "occurred_at"),
     (feature(description={"a": 1}), "description"),
     ({**feature(), "properties": []}, "properties"),

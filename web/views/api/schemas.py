@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 NO_NUL = r"^[^\x00]*$"
 MAX_ROWS = 5000
@@ -186,8 +186,17 @@ class ReportProperties(BaseModel):
                                                 "the future, not before the earliest date; "
                                                 "default now")
     description: Text | None = None
-    severity: int | None = Field(None, ge=1, le=3, strict=True,
-                                 description="1 low, 2 medium, 3 high")
+    severity: int | None = Field(None, ge=1, le=3, description="1 low, 2 medium, 3 high")
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _json_integer(cls, value: Any) -> Any:
+        """A JSON Schema integer: 2 and 2.0 are the same number; "2" and true are not."""
+        if isinstance(value, bool | str):
+            raise ValueError("Input should be a valid integer")
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
     @model_validator(mode="after")
     def _member_names(self) -> ReportProperties:

@@ -134,4 +134,6 @@ def _created_one(report) -> dict:
 
 
 def _scalar(value) -> str | None:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)  # JSON has one number type: 2.0 is the integer 2 (a severity)
     return None if value is None else str(value)
